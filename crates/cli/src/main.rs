@@ -1,1 +1,193 @@
-fn main() {}
+//! `learning-analytics`: serve the API, apply migrations, or seed demo data.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use la_demo::{DemoConfig, DemoLogin};
+use learning_analytics::config::Settings;
+use learning_analytics::startup::{self, Application};
+use learning_analytics::{demo_now, telemetry};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "learning-analytics",
+    version,
+    about = "Learning analytics service: collects learning data, computes analytics and gamification, serves them over a secured REST API."
+)]
+struct Cli {
+    /// Optional TOML configuration file (environment variables override it).
+    #[arg(long, global = true, env = "LA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (applies migrations; seeds the demo organisation into an empty database in development).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Generate the deterministic demo organisation into an empty database.
+    SeedDemo(SeedArgs),
+}
+
+#[derive(clap::Args)]
+struct SeedArgs {
+    /// Random seed; the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Learners in the main organisation.
+    #[arg(long, default_value_t = 300)]
+    learners: usize,
+    /// Trainers in the main organisation.
+    #[arg(long, default_value_t = 12)]
+    trainers: usize,
+    /// Courses in the catalogue.
+    #[arg(long, default_value_t = 40)]
+    courses: usize,
+    /// Days of activity before now.
+    #[arg(long, default_value_t = 90)]
+    days: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(settings.log_format, &settings.log_filter);
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            startup::connect_and_migrate(&settings).await?.close().await;
+            println!(
+                "migrations applied to {}",
+                redact_url(&settings.database_url)
+            );
+            Ok(())
+        }
+        Command::SeedDemo(args) => seed_demo(settings, args).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (app, report) = Application::build(&settings).await?;
+    if let Some(seeded) = &report.seeded {
+        println!(
+            "Seeded the demo organisation: {} records.",
+            seeded.written.total()
+        );
+        print_logins(&seeded.logins, settings.demo_password.expose());
+    }
+    println!(
+        "learning-analytics {} listening on http://{}:{} ({}, {}) — ready in {} ms",
+        startup::VERSION,
+        settings.listen.ip(),
+        app.port(),
+        settings.environment.as_str(),
+        redact_url(&settings.database_url),
+        started.elapsed().as_millis()
+    );
+    tracing::info!(port = app.port(), "ready");
+    app.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn seed_demo(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
+    let database = startup::connect_and_migrate(&settings).await?;
+    let store = database.store();
+    if !store.is_empty().await? {
+        bail!(
+            "the database at {} already holds data; seed into a fresh one, e.g. \
+             LA_DATABASE_URL=sqlite:data/demo-{}.db",
+            redact_url(&settings.database_url),
+            args.learners
+        );
+    }
+    let mut config = DemoConfig::new(demo_now());
+    config.seed = args.seed;
+    config.learners = args.learners;
+    config.trainers = args.trainers;
+    config.courses = args.courses;
+    config.days = args.days;
+    let bar = ProgressBar::new(args.learners as u64).with_style(
+        ProgressStyle::with_template(
+            "{spinner} seeding [{bar:40}] {pos}/{len} learners ({per_sec}, eta {eta})",
+        )
+        .context("progress template")?
+        .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let summary = la_app::demo::seed_demo(
+        store,
+        config,
+        settings.demo_password.expose(),
+        |done, _total| bar.set_position(done as u64),
+    )
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "Wrote {} records in {:.1} s:",
+        summary.written.total(),
+        started.elapsed().as_secs_f64()
+    );
+    for (kind, rows) in &summary.written.rows {
+        println!("  {:<26} {rows:>10}", kind.as_str());
+    }
+    print_logins(&summary.logins, settings.demo_password.expose());
+    database.close().await;
+    Ok(())
+}
+
+fn print_logins(logins: &[DemoLogin], password: &str) {
+    println!("Demo logins (password: {password}):");
+    for login in logins {
+        let roles: Vec<&str> = login.roles.iter().map(|r| r.as_str()).collect();
+        println!(
+            "  {:<28} {:<34} {}",
+            login.email,
+            roles.join(", "),
+            login.description
+        );
+    }
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

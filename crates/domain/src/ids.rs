@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn bad_external_ids_are_refused_with_a_reason() {
         assert_eq!(UserId::from_external(""), Err(IdError::Length));
-        assert_eq!(UserId::from_external(&"x".repeat(129)), Err(IdError::Length));
+        assert_eq!(
+            UserId::from_external(&"x".repeat(129)),
+            Err(IdError::Length)
+        );
         assert_eq!(UserId::from_external("a b"), Err(IdError::Charset));
         assert_eq!(UserId::from_external("ü"), Err(IdError::Charset));
         assert!(UserId::from_external(&"x".repeat(128)).is_ok());

@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn upstream_spellings_are_normalised_but_not_accepted_on_the_wire() {
         assert_eq!(Role::parse_lenient("org_admin"), Ok(Role::OrgAdmin));
-        assert_eq!(Role::parse_lenient("Platform_Admin"), Ok(Role::PlatformAdmin));
+        assert_eq!(
+            Role::parse_lenient("Platform_Admin"),
+            Ok(Role::PlatformAdmin)
+        );
         assert!(Role::parse_wire("org_admin").is_err());
         assert!(Role::parse_wire("admin").is_err());
     }

@@ -295,7 +295,10 @@ mod tests {
         assert_eq!(SkillLevel::new(3).unwrap().label(), "Advanced");
         assert_eq!(SkillLevel::from_label("EXPERT"), Some(SkillLevel::EXPERT));
         assert!(serde_json::from_str::<SkillLevel>("7").is_err());
-        assert_eq!(serde_json::from_str::<SkillLevel>("2").unwrap(), SkillLevel::INTERMEDIATE);
+        assert_eq!(
+            serde_json::from_str::<SkillLevel>("2").unwrap(),
+            SkillLevel::INTERMEDIATE
+        );
     }
 
     #[test]

@@ -90,7 +90,10 @@ impl Dataset {
             (E::Kpis, self.kpis.len()),
             (E::ValuePropositions, self.value_propositions.len()),
             (E::MentoringEvents, self.mentoring_events.len()),
-            (E::UpstreamRecommendations, self.upstream_recommendations.len()),
+            (
+                E::UpstreamRecommendations,
+                self.upstream_recommendations.len(),
+            ),
         ]
     }
 

@@ -1,0 +1,109 @@
+//! Ports: the small traits through which use cases reach storage and the outside world.
+//!
+//! Adapters (the `la-storage` crate, later upstream clients and the job runner) implement
+//! them; the HTTP layer and the binary only ever hold `Arc<dyn …>` of these. Methods are
+//! coarse (one per use-case query, in domain types) so that each database adapter can write
+//! the best SQL for its dialect.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use la_domain::UserId;
+use la_domain::model::{Dataset, EntityKind, Provenance};
+
+/// Which database an adapter talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A storage failure, stripped of driver types so that they never reach the HTTP layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or timed out (maps to 503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A named constraint refused the write (e.g. a reference to an unknown row).
+    #[error("constraint `{constraint}` violated: {message}")]
+    Constraint { constraint: String, message: String },
+    /// Stored data that does not decode into the domain (a bug or a manual edit).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+/// How many rows a bulk write touched, per entity.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteSummary {
+    pub rows: Vec<(EntityKind, u64)>,
+}
+
+impl WriteSummary {
+    /// Adds `rows` to the entity's count.
+    pub fn add(&mut self, kind: EntityKind, rows: u64) {
+        match self.rows.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += rows,
+            None => self.rows.push((kind, rows)),
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.rows.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Liveness and size facts about the database, for `/api/health` and `/api/status`.
+#[async_trait]
+pub trait SystemStore: Send + Sync {
+    fn backend(&self) -> Backend;
+    /// A round trip to the database.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Rows per ingestion entity.
+    async fn entity_counts(&self) -> Result<Vec<(EntityKind, u64)>, StoreError>;
+}
+
+/// Writes of the ingestion model (collectors, push ingestion, demo seeding).
+#[async_trait]
+pub trait IngestionStore: Send + Sync {
+    /// Upserts every record of `data` by its key in one transaction, in dependency order
+    /// (organisations before users before enrollments …), stamping each row with `provenance`.
+    async fn write_dataset(
+        &self,
+        data: &Dataset,
+        provenance: Provenance,
+    ) -> Result<WriteSummary, StoreError>;
+
+    /// Whether nothing has been ingested yet (no organisation stored).
+    async fn is_empty(&self) -> Result<bool, StoreError>;
+}
+
+/// A local login account (the credential store of `api.md` 3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: UserId,
+    pub password_hash: String,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// The service's own credential store.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates or replaces the account of an existing user.
+    async fn upsert_account(&self, user_id: UserId, password_hash: &str) -> Result<(), StoreError>;
+    async fn find_account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError>;
+}
+
+/// Everything one database adapter provides.
+pub trait Store: SystemStore + IngestionStore + AccountStore + 'static {}
+
+impl<T: SystemStore + IngestionStore + AccountStore + 'static> Store for T {}

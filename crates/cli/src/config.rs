@@ -1,0 +1,329 @@
+//! Settings: defaults, then an optional TOML file, then `LA_*` environment variables (the
+//! last wins). Every value has a sane default except secrets: in development mode a missing
+//! JWT secret is generated once and kept in the data directory; in production mode it must be
+//! given, and the service refuses to start with a clear message otherwise.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        }
+    }
+
+    fn parse(value: &str) -> anyhow::Result<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(Environment::Development),
+            "production" | "prod" => Ok(Environment::Production),
+            other => bail!("LA_ENV must be development or production, not `{other}`"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// A secret value whose `Debug` output is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub data_dir: PathBuf,
+    pub jwt_secret: Secret,
+    pub service_name: String,
+    /// Seed the demo organisation when `serve` finds an empty database.
+    pub seed_demo: bool,
+    pub demo_password: Secret,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+}
+
+/// The keys a TOML configuration file may set (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    environment: Option<String>,
+    listen: Option<String>,
+    database_url: Option<String>,
+    database_max_connections: Option<u32>,
+    data_dir: Option<PathBuf>,
+    jwt_secret: Option<String>,
+    service_name: Option<String>,
+    seed_demo: Option<bool>,
+    demo_password: Option<String>,
+    log_format: Option<String>,
+    log: Option<String>,
+}
+
+/// The documented defaults (README, "Configuration").
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_DEMO_PASSWORD: &str = "demo-password";
+const MIN_SECRET_BYTES: usize = 32;
+const JWT_SECRET_FILE: &str = "jwt-secret";
+
+impl Settings {
+    /// Loads settings from the optional file and the process environment.
+    pub fn load(config_file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(config_file, |key| std::env::var(key).ok())
+    }
+
+    /// Loads settings with an injectable environment (for tests).
+    pub fn load_from(
+        config_file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let file = match config_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str::<FileSettings>(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let pick =
+            |var: &str, from_file: Option<String>| env(var).filter(|v| !v.is_empty()).or(from_file);
+
+        let environment = match pick("LA_ENV", file.environment) {
+            Some(v) => Environment::parse(&v)?,
+            None => Environment::Development,
+        };
+        let production = environment == Environment::Production;
+        let data_dir = pick(
+            "LA_DATA_DIR",
+            file.data_dir.map(|p| p.display().to_string()),
+        )
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let listen_text =
+            pick("LA_LISTEN", file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen = listen_text
+            .parse()
+            .with_context(|| format!("LA_LISTEN `{listen_text}` is not an address:port"))?;
+        let database_url = pick("LA_DATABASE_URL", file.database_url).unwrap_or_else(|| {
+            format!(
+                "sqlite:{}",
+                data_dir.join("learning-analytics.db").display()
+            )
+        });
+        la_storage::backend_of(&database_url)
+            .map_err(|e| anyhow::anyhow!("LA_DATABASE_URL: {e}"))?;
+        let database_max_connections = match env("LA_DATABASE_MAX_CONNECTIONS") {
+            Some(v) => v
+                .parse()
+                .with_context(|| format!("LA_DATABASE_MAX_CONNECTIONS `{v}` is not a number"))?,
+            None => file.database_max_connections.unwrap_or(10),
+        };
+        let seed_demo = match env("LA_SEED_DEMO") {
+            Some(v) => parse_bool("LA_SEED_DEMO", &v)?,
+            None => file.seed_demo.unwrap_or(!production),
+        };
+        let log_format = match pick("LA_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => bail!("LA_LOG_FORMAT must be json or pretty, not `{other}`"),
+        };
+        let jwt_secret = match pick("LA_JWT_SECRET", file.jwt_secret) {
+            Some(secret) => {
+                if secret.len() < MIN_SECRET_BYTES {
+                    bail!("LA_JWT_SECRET must be at least {MIN_SECRET_BYTES} characters");
+                }
+                Secret(secret)
+            }
+            None if production => bail!(
+                "LA_JWT_SECRET is required in production: set it to at least \
+                 {MIN_SECRET_BYTES} random characters (e.g. `openssl rand -hex 32`)"
+            ),
+            None => Secret(development_secret(&data_dir)?),
+        };
+        Ok(Settings {
+            environment,
+            listen,
+            database_url,
+            database_max_connections,
+            data_dir,
+            jwt_secret,
+            service_name: pick("LA_SERVICE_NAME", file.service_name)
+                .unwrap_or_else(|| "Learning Analytics".to_owned()),
+            seed_demo,
+            demo_password: Secret(
+                pick("LA_DEMO_PASSWORD", file.demo_password)
+                    .unwrap_or_else(|| DEFAULT_DEMO_PASSWORD.to_owned()),
+            ),
+            log_format,
+            log_filter: pick("LA_LOG", file.log)
+                .unwrap_or_else(|| "info,sqlx=warn,tower_http=info".to_owned()),
+        })
+    }
+}
+
+fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{name} must be true or false, not `{value}`"),
+    }
+}
+
+/// Reads the development JWT secret from the data directory, creating it on first run.
+fn development_secret(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join(JWT_SECRET_FILE);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= MIN_SECRET_BYTES {
+            return Ok(existing);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes)
+        .context("no operating-system randomness for the JWT secret")?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+    write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(secret)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |key| map.get(key).cloned()
+    }
+
+    fn temp_dir() -> PathBuf {
+        std::env::temp_dir().join(format!("la-config-{}", uuid::Uuid::new_v4()))
+    }
+
+    #[test]
+    fn development_defaults_generate_and_keep_a_secret() {
+        let dir = temp_dir();
+        let data_dir = dir.display().to_string();
+        let first = Settings::load_from(None, env(&[("LA_DATA_DIR", &data_dir)])).unwrap();
+        assert_eq!(first.environment, Environment::Development);
+        assert_eq!(first.listen.to_string(), DEFAULT_LISTEN);
+        assert!(first.database_url.starts_with("sqlite:"));
+        assert!(first.seed_demo);
+        assert_eq!(first.jwt_secret.expose().len(), 64);
+        let second = Settings::load_from(None, env(&[("LA_DATA_DIR", &data_dir)])).unwrap();
+        assert_eq!(first.jwt_secret, second.jwt_secret, "secret is persisted");
+        assert!(!format!("{first:?}").contains(first.jwt_secret.expose()));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn production_requires_a_long_secret_and_does_not_seed() {
+        let err = Settings::load_from(None, env(&[("LA_ENV", "production")])).unwrap_err();
+        assert!(
+            err.to_string().contains("LA_JWT_SECRET is required"),
+            "{err}"
+        );
+        let err = Settings::load_from(
+            None,
+            env(&[("LA_ENV", "production"), ("LA_JWT_SECRET", "short")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at least 32"), "{err}");
+        let ok = Settings::load_from(
+            None,
+            env(&[("LA_ENV", "production"), ("LA_JWT_SECRET", &"k".repeat(32))]),
+        )
+        .unwrap();
+        assert!(!ok.seed_demo);
+    }
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        let dir = temp_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "listen = \"127.0.0.1:9000\"\nservice_name = \"From file\"\njwt_secret = \"{}\"\n",
+                "f".repeat(40)
+            ),
+        )
+        .unwrap();
+        let settings =
+            Settings::load_from(Some(&file), env(&[("LA_SERVICE_NAME", "From env")])).unwrap();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(settings.service_name, "From env");
+        assert_eq!(settings.jwt_secret.expose(), "f".repeat(40));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_name() {
+        for (var, value) in [
+            ("LA_LISTEN", "nowhere"),
+            ("LA_DATABASE_URL", "mysql://x"),
+            ("LA_ENV", "staging"),
+            ("LA_SEED_DEMO", "maybe"),
+        ] {
+            let err = Settings::load_from(
+                None,
+                env(&[(var, value), ("LA_JWT_SECRET", &"s".repeat(32))]),
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(var), "{var}: {err}");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! HTTP integration tests: the real server on a random port with a fresh database (SQLite by
+//! default, PostgreSQL when `LA_TEST_DATABASE_URL` is set). One binary, one link step.
+
+mod cli;
+mod helpers;
+mod system;

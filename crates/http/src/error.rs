@@ -1,0 +1,134 @@
+//! The one error type of the HTTP layer and its JSON body (`api.md` 1.5):
+//! `{error, message, validation?, requestId, retryAfter?}`.
+
+use crate::request_id::current_request_id;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use la_app::ports::StoreError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(BTreeMap<String, String>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("rate limit exceeded")]
+    RateLimited { retry_after: u64 },
+    #[error("service unavailable")]
+    Unavailable,
+    /// Anything unexpected; the cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<&'a BTreeMap<String, String>>,
+    request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(BTreeMap::from([(field.into(), message.into())]))
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Validation(_) | ApiError::BadRequest(_) => {
+                (StatusCode::BAD_REQUEST, "VALIDATION_ERROR")
+            }
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE")
+            }
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED"),
+            ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::Validation(_) => "The request is invalid; see `validation`.".to_owned(),
+            ApiError::BadRequest(message) => message.clone(),
+            ApiError::Unauthorized => "A valid access token is required.".to_owned(),
+            ApiError::Forbidden => "You may not access this resource.".to_owned(),
+            ApiError::NotFound => "The requested resource does not exist.".to_owned(),
+            ApiError::MethodNotAllowed => "This method is not allowed on this path.".to_owned(),
+            ApiError::PayloadTooLarge => "The request body is too large.".to_owned(),
+            ApiError::UnsupportedMediaType => {
+                "The request body must be application/json.".to_owned()
+            }
+            ApiError::RateLimited { retry_after } => {
+                format!("Too many requests; retry in {retry_after} seconds.")
+            }
+            ApiError::Unavailable => "The service is temporarily unavailable.".to_owned(),
+            ApiError::Internal(_) => "An unexpected error occurred.".to_owned(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) => ApiError::Unavailable,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let validation = match &self {
+            ApiError::Validation(fields) => Some(fields),
+            _ => None,
+        };
+        let retry_after = match self {
+            ApiError::RateLimited { retry_after } => Some(retry_after),
+            _ => None,
+        };
+        let message = self.message();
+        let body = ErrorBody {
+            error: code,
+            message: &message,
+            validation,
+            request_id: current_request_id(),
+            retry_after,
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

@@ -1,0 +1,115 @@
+//! SQL text shared by both dialects: multi-row upserts with `$n` placeholders (accepted by
+//! PostgreSQL and SQLite alike) and `ON CONFLICT … DO UPDATE`.
+
+use crate::records::{Record, for_each_entity_in_dependency_order};
+use crate::value::{ToValue, Value};
+use la_domain::model::{Dataset, EntityKind, Provenance};
+
+/// Bind parameters per statement: below SQLite's 32 766 and PostgreSQL's 65 535.
+const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
+/// Rows per statement: large enough to amortise round trips, small enough to keep each
+/// statement's plan and buffer modest.
+const MAX_ROWS_PER_STATEMENT: usize = 1_000;
+
+/// One multi-row statement ready to bind.
+pub(crate) struct Statement {
+    pub kind: EntityKind,
+    pub rows: usize,
+    pub sql: String,
+    pub values: Vec<Value>,
+}
+
+fn upsert_sql<R: Record>(rows: usize) -> String {
+    let columns: Vec<&str> = R::COLUMNS
+        .iter()
+        .copied()
+        .chain(["source", "synced_at"])
+        .collect();
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        R::KIND.table(),
+        columns.join(", ")
+    );
+    let mut n = 0;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns.len() {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    let updates: Vec<String> = columns
+        .iter()
+        .filter(|c| !R::KEY.contains(c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    sql.push_str(&format!(
+        " ON CONFLICT ({}) DO UPDATE SET {}",
+        R::KEY.join(", "),
+        updates.join(", ")
+    ));
+    sql
+}
+
+fn push_statements<R: Record>(records: &[R], provenance: Provenance, out: &mut Vec<Statement>) {
+    let width = R::COLUMNS.len() + 2;
+    let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).min(MAX_ROWS_PER_STATEMENT);
+    for chunk in records.chunks(rows_per_statement) {
+        let mut values = Vec::with_capacity(chunk.len() * width);
+        for record in chunk {
+            record.push_values(&mut values);
+            values.push(provenance.source.to_value());
+            values.push(provenance.synced_at.to_value());
+        }
+        out.push(Statement {
+            kind: R::KIND,
+            rows: chunk.len(),
+            sql: upsert_sql::<R>(chunk.len()),
+            values,
+        });
+    }
+}
+
+/// The statements that upsert a whole dataset, referenced entities first.
+pub(crate) fn dataset_upserts(data: &Dataset, provenance: Provenance) -> Vec<Statement> {
+    let mut out = Vec::new();
+    macro_rules! push {
+        ($field:ident) => {
+            push_statements(&data.$field, provenance, &mut out);
+        };
+    }
+    for_each_entity_in_dependency_order!(push);
+    out
+}
+
+/// `SELECT count(*)` per entity table.
+pub(crate) fn count_sql(kind: EntityKind) -> String {
+    format!("SELECT count(*) FROM {}", kind.table())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use la_domain::model::{HelpRequest, Session};
+
+    #[test]
+    fn upserts_number_placeholders_across_rows_and_update_only_non_key_columns() {
+        let sql = upsert_sql::<HelpRequest>(2);
+        assert_eq!(
+            sql,
+            "INSERT INTO help_requests (user_id, occurred_at, course_id, source, synced_at) \
+             VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10) \
+             ON CONFLICT (user_id, occurred_at) DO UPDATE SET course_id = excluded.course_id, \
+             source = excluded.source, synced_at = excluded.synced_at"
+        );
+        assert!(upsert_sql::<Session>(1).contains("ON CONFLICT (id)"));
+    }
+}

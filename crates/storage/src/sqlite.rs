@@ -1,0 +1,151 @@
+//! The SQLite adapter: the embedded default (a file under `./data/`, WAL mode, created on
+//! first use). One process owns the file; SQLite serialises writers, readers run alongside.
+
+use crate::common;
+use crate::error::{migrate_error, store_error};
+use crate::value::{Value, sqlite_timestamp};
+use async_trait::async_trait;
+use la_app::ports::*;
+use la_domain::UserId;
+use la_domain::model::{Dataset, EntityKind, Provenance};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{Arguments, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file named by a `sqlite:` URL.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(store_error)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable in WAL mode except for the last transactions on power loss.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(dir) = options.get_filename().parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(store_error)?;
+        Ok(Self { pool })
+    }
+
+    /// Applies pending migrations; applying them again is a no-op.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await.map_err(migrate_error)
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn bind(args: &mut SqliteArguments, value: Value) -> Result<(), sqlx::error::BoxDynError> {
+    match value {
+        Value::Uuid(v) => args.add(v),
+        Value::Text(v) => args.add(v),
+        Value::Int(v) => args.add(v),
+        Value::Real(v) => args.add(v),
+        Value::Bool(v) => args.add(v),
+        Value::Ts(v) => args.add(v.as_ref().map(sqlite_timestamp)),
+        Value::Date(v) => args.add(v.map(|d| d.format("%Y-%m-%d").to_string())),
+        Value::Json(v) => args.add(v.map(|j| j.to_string())),
+    }
+}
+
+#[async_trait]
+impl SystemStore for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        common::ping(&self.pool).await
+    }
+
+    async fn entity_counts(&self) -> Result<Vec<(EntityKind, u64)>, StoreError> {
+        common::entity_counts(&self.pool).await
+    }
+}
+
+#[async_trait]
+impl IngestionStore for SqliteStore {
+    async fn write_dataset(
+        &self,
+        data: &Dataset,
+        provenance: Provenance,
+    ) -> Result<WriteSummary, StoreError> {
+        common::write_dataset(&self.pool, data, provenance, bind).await
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        common::is_empty(&self.pool).await
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn upsert_account(&self, user_id: UserId, password_hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO user_accounts (user_id, password_hash) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(user_id.0)
+        .bind(password_hash)
+        .execute(&self.pool)
+        .await
+        .map(drop)
+        .map_err(store_error)
+    }
+
+    async fn find_account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(
+            "SELECT a.user_id, a.password_hash, a.last_login_at FROM user_accounts a \
+             JOIN users u ON u.id = a.user_id WHERE u.email = $1",
+        )
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|row| {
+            let last_login: Option<String> = row.try_get(2).map_err(store_error)?;
+            Ok(Account {
+                user_id: UserId(row.try_get(0).map_err(store_error)?),
+                password_hash: row.try_get(1).map_err(store_error)?,
+                last_login_at: last_login
+                    .map(|t| {
+                        chrono::DateTime::parse_from_rfc3339(&t)
+                            .map(|t| t.to_utc())
+                            .map_err(|e| StoreError::Corrupt(format!("last_login_at: {e}")))
+                    })
+                    .transpose()?,
+            })
+        })
+        .transpose()
+    }
+}

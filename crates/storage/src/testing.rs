@@ -1,0 +1,102 @@
+//! Fresh databases for tests (enabled by the `testing` feature).
+//!
+//! The backend comes from `LA_TEST_DATABASE_URL`: unset means a new SQLite file in the
+//! temporary directory; a `postgres://` URL names a server on which a uniquely named
+//! database is created for each test and dropped afterwards. So one test suite runs against
+//! either database without changes.
+
+use crate::Database;
+use std::path::PathBuf;
+
+/// A database that exists only for one test; dropped (or deleted) when this value drops.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// Creates an empty database of the backend selected by `LA_TEST_DATABASE_URL`.
+    pub async fn create() -> Self {
+        match std::env::var("LA_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => Self::create_postgres(admin_url).await,
+            _ => Self::create_sqlite(),
+        }
+    }
+
+    fn create_sqlite() -> Self {
+        let path = std::env::temp_dir().join(format!("la-test-{}.db", uuid::Uuid::new_v4()));
+        TestDatabase {
+            url: format!("sqlite:{}", path.display()),
+            cleanup: Cleanup::File(path),
+        }
+    }
+
+    async fn create_postgres(admin_url: String) -> Self {
+        let name = format!("la_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&admin_url)
+            .await
+            .expect("LA_TEST_DATABASE_URL must name a reachable PostgreSQL server");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) if server.contains("://") && server.len() > "postgres://".len() => {
+                format!("{server}/{name}")
+            }
+            _ => format!("{}/{name}", admin_url.trim_end_matches('/')),
+        };
+        TestDatabase {
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }
+    }
+
+    /// Connects and applies the migrations.
+    pub async fn migrated(&self) -> Database {
+        let db = Database::connect(&self.url, 5).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        db
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs outside async context guarantees: use a private runtime.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async {
+                        if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&admin)
+                            .await;
+                            admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Storage contract tests. They run against SQLite by default and against PostgreSQL when
+//! `LA_TEST_DATABASE_URL` names a server (see `la_storage::testing`).
+
+use chrono::{TimeZone, Utc};
+use la_app::ports::Backend;
+use la_demo::DemoConfig;
+use la_domain::model::{DataSource, Dataset, Provenance};
+use la_storage::testing::TestDatabase;
+
+fn small_demo() -> Dataset {
+    let mut config = DemoConfig::new(Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap());
+    config.learners = 40;
+    config.second_org_learners = 12;
+    la_demo::generate(&config)
+}
+
+fn provenance() -> Provenance {
+    Provenance {
+        source: DataSource::Mock,
+        synced_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_to_an_empty_database_and_are_idempotent() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    db.migrate().await.expect("second run is a no-op");
+    let store = db.store();
+    let expected = if test_db.url.starts_with("sqlite:") {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    };
+    assert_eq!(store.backend(), expected);
+    store.ping().await.unwrap();
+    assert!(store.is_empty().await.unwrap());
+    let counts = store.entity_counts().await.unwrap();
+    assert_eq!(counts.len(), 28, "every entity has a table");
+    assert!(counts.iter().all(|(_, n)| *n == 0));
+    db.close().await;
+}
+
+#[tokio::test]
+async fn a_dataset_lands_in_every_table_and_rewriting_it_changes_no_counts() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let store = db.store();
+    let data = small_demo();
+
+    let summary = store.write_dataset(&data, provenance()).await.unwrap();
+    assert_eq!(summary.total() as usize, data.total_records());
+    assert!(!store.is_empty().await.unwrap());
+    let counts = store.entity_counts().await.unwrap();
+    let expected: Vec<_> = data
+        .counts()
+        .into_iter()
+        .map(|(kind, n)| (kind, n as u64))
+        .collect();
+    let mut sorted_counts = counts.clone();
+    sorted_counts.sort();
+    let mut sorted_expected = expected.clone();
+    sorted_expected.sort();
+    assert_eq!(sorted_counts, sorted_expected);
+
+    // Upserts are idempotent: the same records again leave the same number of rows.
+    store.write_dataset(&data, provenance()).await.unwrap();
+    let mut again = store.entity_counts().await.unwrap();
+    again.sort();
+    assert_eq!(again, sorted_expected);
+    db.close().await;
+}
+
+#[tokio::test]
+async fn a_reference_to_an_unknown_row_is_refused_and_nothing_is_written() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let store = db.store();
+    let data = small_demo();
+    // Enrollments without their users and courses violate foreign keys.
+    let orphans = Dataset {
+        enrollments: data.enrollments.clone(),
+        organizations: data.organizations.clone(),
+        ..Dataset::default()
+    };
+    let err = store
+        .write_dataset(&orphans, provenance())
+        .await
+        .expect_err("unknown user must be refused");
+    assert!(
+        matches!(err, la_app::ports::StoreError::Constraint { .. }),
+        "{err:?}"
+    );
+    // All-or-nothing: the organisations of the same batch were rolled back too.
+    assert!(store.is_empty().await.unwrap());
+    db.close().await;
+}
+
+#[tokio::test]
+async fn demo_accounts_are_found_by_email_case_insensitively() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let store = db.store();
+    let data = small_demo();
+    store.write_dataset(&data, provenance()).await.unwrap();
+    let user = data
+        .users
+        .iter()
+        .find(|u| u.email.as_deref() == Some("learner@demo.local"))
+        .expect("demo learner");
+    store
+        .upsert_account(user.id, "$argon2id$fake")
+        .await
+        .unwrap();
+    let account = store
+        .find_account_by_email("Learner@Demo.Local")
+        .await
+        .unwrap()
+        .expect("account");
+    assert_eq!(account.user_id, user.id);
+    assert_eq!(account.password_hash, "$argon2id$fake");
+    assert_eq!(account.last_login_at, None);
+    assert!(
+        store
+            .find_account_by_email("nobody@demo.local")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    db.close().await;
+}

@@ -114,7 +114,7 @@ async fn seed_demo(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
     config.trainers = args.trainers;
     config.courses = args.courses;
     config.days = args.days;
-    let bar = ProgressBar::new(args.learners as u64).with_style(
+    let bar = ProgressBar::new(config.total_learners() as u64).with_style(
         ProgressStyle::with_template(
             "{spinner} seeding [{bar:40}] {pos}/{len} learners ({per_sec}, eta {eta})",
         )

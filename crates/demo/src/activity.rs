@@ -17,7 +17,9 @@ use crate::people::{
     Archetype, LearnerIdentity, MAIN_ORG, OrgPlan, SECOND_ORG, assignment_day, learner_identity,
     learner_user,
 };
-use crate::util::{Draw, Stream, Ts, day_start, minutes, normal, rng_for, round1, weighted_index};
+use crate::util::{
+    Draw, Stream, Ts, day_start, mint_id, minutes, normal, rng_for, round1, weighted_index,
+};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use la_domain::ids::{
     AttemptId, EnrollmentId, IdKind, RecommendationId, ReviewId, SessionId, SkillId, SubmissionId,
@@ -138,9 +140,10 @@ struct PathState {
 struct SkillEvent {
     at: Ts,
     skill: SkillId,
-    /// Raise to at least this level (course completion) ...
+    /// `Some(level)`: raise to at least this level (course completion); `None`: maybe one
+    /// level up (assessment and practice passes).
     to: Option<u8>,
-    /// ... or by one level with this probability (assessment / practice passes).
+    /// What caused it (becomes `acquiredVia` when it makes the skill acquired).
     via: AcquiredVia,
 }
 
@@ -275,7 +278,7 @@ impl<'w, 'o> Sim<'w, 'o> {
     fn activity_probability(&self, days_ago: i64, weekday: Weekday) -> f64 {
         let base = match self.p.archetype {
             Archetype::Fast => 0.72,
-            Archetype::Steady => 0.5,
+            Archetype::Steady => 0.55,
             Archetype::Slowing => {
                 if days_ago >= 28 {
                     0.6
@@ -424,7 +427,7 @@ impl<'w, 'o> Sim<'w, 'o> {
         } else {
             match self.p.archetype {
                 Archetype::Fast => self.rng.random_range(4..=6),
-                Archetype::Steady => self.rng.random_range(3..=5),
+                Archetype::Steady => self.rng.random_range(3..=4),
                 Archetype::Slowing => self.rng.random_range(2..=4),
                 Archetype::Inactive => self.rng.random_range(2..=3),
             }
@@ -499,8 +502,12 @@ impl<'w, 'o> Sim<'w, 'o> {
         let n = picks.len();
         for (j, course) in picks.into_iter().enumerate() {
             let at = if learning.is_empty() {
+                // No learning session: enrolled on the portal at some point in the window.
                 let from = day_start(self.p.active_from).max(world.window_start);
-                let span = (now - from).num_minutes().max(2);
+                let span = (now - from).num_minutes();
+                if span < 1 {
+                    continue;
+                }
                 from + Duration::minutes(self.rng.random_range(0..span))
             } else {
                 let f = if j == 0 {
@@ -699,17 +706,10 @@ impl<'w, 'o> Sim<'w, 'o> {
                             let e = self.pick_enrollment(&available);
                             let course = &self.world.cat.courses[self.enrollments[e].course];
                             let cursor = self.enrollments[e].cursor;
-                            help_p = self.p.help
-                                + if course.quality == Quality::Weak {
-                                    0.06
-                                } else {
-                                    0.0
-                                }
-                                + if course.modules.get(cursor).is_some_and(|m| m.hard) {
-                                    0.05
-                                } else {
-                                    0.0
-                                };
+                            // Weak courses and hard modules send learners to the assistant.
+                            let weak = f64::from(u8::from(course.quality == Quality::Weak));
+                            let hard = course.modules.get(cursor).is_some_and(|m| m.hard);
+                            help_p = self.p.help + 0.06 * weak + 0.05 * f64::from(u8::from(hard));
                             help_course = Some(course.course.id);
                             if self.rng.chance(0.8) {
                                 course_id = Some(course.course.id);
@@ -739,11 +739,10 @@ impl<'w, 'o> Sim<'w, 'o> {
                 DEVICES[self.rng.random_range(0..3)]
             };
             self.out.sessions.push(Session {
-                id: SessionId(
-                    self.world
-                        .ids
-                        .mint(IdKind::Session, &format!("demo-ss-{}-{k}", self.ext())),
-                ),
+                id: SessionId(mint_id(
+                    IdKind::Session,
+                    &format!("demo-ss-{}-{k}", self.ext()),
+                )),
                 user_id: self.user_id,
                 started_at: s.start,
                 ended_at,
@@ -763,13 +762,18 @@ impl<'w, 'o> Sim<'w, 'o> {
             .copied()
             .filter(|e| self.enrollments[*e].assignment == AssignmentType::Mandatory)
             .min_by_key(|e| self.enrollments[*e].due_date)
-            && self.rng.chance(0.4)
+            && self.rng.chance(0.3)
         {
             return e;
         }
         if self.rng.chance(0.75) {
-            // Focus: the earliest enrollment still open.
-            available[0]
+            // Focus: finish what was started (the most advanced open enrollment, the earliest
+            // on ties).
+            *available
+                .iter()
+                .rev()
+                .max_by_key(|e| self.enrollments[**e].cursor)
+                .expect("non-empty")
         } else {
             *available.choose(&mut self.rng).expect("non-empty")
         }
@@ -899,10 +903,10 @@ impl<'w, 'o> Sim<'w, 'o> {
     ) -> (Ts, bool) {
         let course = &self.world.cat.courses[self.enrollments[e].course];
         let (lo, hi): (f64, f64) = match assessment.kind {
-            AssessmentKind::Pre => (5.0, 15.0),
+            AssessmentKind::Pre => (4.0, 12.0),
             AssessmentKind::Quiz => (4.0, 12.0),
-            AssessmentKind::Post => (10.0, 30.0),
-            AssessmentKind::Exam => (25.0, 60.0),
+            AssessmentKind::Post => (8.0, 22.0),
+            AssessmentKind::Exam => (20.0, 45.0),
         };
         let duration = self.rng.uniform(lo, hi).min(budget).max(3.0);
         let ability = self.ability_at(t);
@@ -956,7 +960,7 @@ impl<'w, 'o> Sim<'w, 'o> {
             });
         let submitted_at = t + minutes(duration);
         self.out.assessment_attempts.push(AssessmentAttempt {
-            id: AttemptId(self.world.ids.mint(
+            id: AttemptId(mint_id(
                 IdKind::AssessmentAttempt,
                 &format!("demo-at-{}-{}", self.ext(), self.attempt_seq),
             )),
@@ -1129,7 +1133,7 @@ impl<'w, 'o> Sim<'w, 'o> {
                 }
             }
             self.out.practice_submissions.push(PracticeSubmission {
-                id: SubmissionId(self.world.ids.mint(
+                id: SubmissionId(mint_id(
                     IdKind::PracticeSubmission,
                     &format!("demo-ps-{}-{}", self.ext(), self.practice_seq),
                 )),
@@ -1262,11 +1266,10 @@ impl<'w, 'o> Sim<'w, 'o> {
                 EnrollmentStatus::Active
             };
             self.out.enrollments.push(Enrollment {
-                id: EnrollmentId(
-                    self.world
-                        .ids
-                        .mint(IdKind::Enrollment, &format!("demo-e-{}-{j}", self.ext())),
-                ),
+                id: EnrollmentId(mint_id(
+                    IdKind::Enrollment,
+                    &format!("demo-e-{}-{j}", self.ext()),
+                )),
                 user_id: self.user_id,
                 course_id: course.course.id,
                 enrolled_at: e.enrolled_at,
@@ -1346,11 +1349,10 @@ impl<'w, 'o> Sim<'w, 'o> {
                 }
             }
             self.out.course_reviews.push(CourseReview {
-                id: ReviewId(
-                    self.world
-                        .ids
-                        .mint(IdKind::CourseReview, &format!("demo-r-{}-{j}", self.ext())),
-                ),
+                id: ReviewId(mint_id(
+                    IdKind::CourseReview,
+                    &format!("demo-r-{}-{j}", self.ext()),
+                )),
                 course_id: course.course.id,
                 trainer_id: course.course.trainer_ids.first().copied(),
                 user_id: self.user_id,
@@ -1501,15 +1503,17 @@ impl<'w, 'o> Sim<'w, 'o> {
             let level = skills.entry(s).or_insert(0);
             *level = (*level).max(t.target_level.value());
         }
-        let mut ordered: Vec<usize> = targets
-            .iter()
-            .map(|t| cat.skill_index[&t.skill_id])
-            .collect();
+        // One user-skill row per skill, in first-mention order: targets, taught skills of the
+        // enrollments, practised skills, a few unrelated ones.
+        let mut ordered: Vec<usize> = Vec::new();
         let add = |s: usize, ordered: &mut Vec<usize>| {
             if !ordered.contains(&s) {
                 ordered.push(s);
             }
         };
+        for t in &targets {
+            add(cat.skill_index[&t.skill_id], &mut ordered);
+        }
         for e in &self.enrollments {
             for t in &cat.courses[e.course].course.taught_skills {
                 add(cat.skill_index[&t.skill_id], &mut ordered);
@@ -1526,7 +1530,7 @@ impl<'w, 'o> Sim<'w, 'o> {
         }
 
         let window_from = world.window_start.max(self.p.created_at);
-        let window_span = (now - window_from).num_minutes().max(2);
+        let window_span = (now - window_from).num_minutes().max(1);
         let mut events = std::mem::take(&mut self.skill_events);
         events.sort_by_key(|e| e.at);
         for s in ordered {
@@ -1650,8 +1654,9 @@ impl<'w, 'o> Sim<'w, 'o> {
         if self.who.showcase || self.rng.chance(0.35) {
             let span = (i64::from(world.cfg.days) * 24).clamp(2, 20 * 24);
             for k in 0..self.rng.random_range(1..=3) {
-                let created_at =
-                    (now - Duration::hours(self.rng.random_range(1..span))).max(self.p.created_at);
+                let created_at = (now - Duration::hours(self.rng.random_range(1..span)))
+                    .max(self.p.created_at)
+                    .max(world.window_start);
                 let (kind, target_id) = match k % 3 {
                     0 => {
                         let taken: Vec<usize> = self.paths.iter().map(|p| p.path).collect();
@@ -1693,7 +1698,7 @@ impl<'w, 'o> Sim<'w, 'o> {
                 self.out
                     .upstream_recommendations
                     .push(UpstreamRecommendation {
-                        id: RecommendationId(self.world.ids.mint(
+                        id: RecommendationId(mint_id(
                             IdKind::UpstreamRecommendation,
                             &format!("demo-rec-{}-{k}", self.ext()),
                         )),
@@ -1740,11 +1745,7 @@ pub(crate) fn staff_sessions(
             let end = start + minutes(duration);
             if end <= world.cfg.now {
                 out.sessions.push(Session {
-                    id: SessionId(
-                        world
-                            .ids
-                            .mint(IdKind::Session, &format!("demo-ss-{org}-s{n}-{k}")),
-                    ),
+                    id: SessionId(mint_id(IdKind::Session, &format!("demo-ss-{org}-s{n}-{k}"))),
                     user_id: user.id,
                     started_at: start,
                     ended_at: Some(end),

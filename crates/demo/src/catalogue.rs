@@ -629,8 +629,12 @@ fn build_employee_items(
     if org.learners == 0 || active_courses.is_empty() {
         return;
     }
+    // Authored inside the window, at least a day before `now` (so colleagues can read them).
+    let span_hours = (i64::from(cfg.days) - 1) * 24;
+    if span_hours <= 24 {
+        return;
+    }
     let count = (org.learners / 15).max(1);
-    let days = i64::from(cfg.days.max(4));
     for k in 0..count {
         let author = if k == 0 {
             0
@@ -660,8 +664,7 @@ fn build_employee_items(
             CreationMethod::Hybrid,
             CreationMethod::Ai,
         ][weighted_index(rng, &[0.6, 0.3, 0.1])];
-        let created_at: Ts =
-            cfg.now - Duration::hours(rng.random_range(48..(days - 3).max(3) * 24));
+        let created_at: Ts = cfg.now - Duration::hours(rng.random_range(24..span_hours));
         let ext = format!("demo-ci-{}-emp-{k:03}", org.index);
         let course = &cat.courses[c];
         let module = &course.modules[m].module;

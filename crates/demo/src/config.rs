@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-/// What to generate. Two configs that compare equal always produce the same [`Dataset`]
-/// (`la_domain::model::Dataset`), whatever the chunk size.
+/// What to generate. Two configs that compare equal always produce the same
+/// [`Dataset`](la_domain::model::Dataset), whatever the chunk size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
     /// Seed of every random choice (default 42).

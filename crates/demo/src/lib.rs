@@ -55,7 +55,7 @@ pub use config::DemoConfig;
 pub use people::{Archetype, DemoLogin};
 
 use chrono::{Duration, NaiveDate};
-use la_domain::ids::{IdKind, UserId};
+use la_domain::ids::UserId;
 use la_domain::model::Dataset;
 use people::OrgPlan;
 use util::Ts;
@@ -71,8 +71,6 @@ pub(crate) struct World {
     pub first_day: NaiveDate,
     /// The calendar day (UTC) of `now`.
     pub today: NaiveDate,
-    /// Ids of the high-volume activity rows.
-    pub ids: util::IdMinter,
 }
 
 impl World {
@@ -81,7 +79,8 @@ impl World {
         let cat = catalogue::build(cfg, &mut orgs);
         let window_start = cfg.now - Duration::days(i64::from(cfg.days));
         let today = cfg.now.date_naive();
-        let first_day = (window_start.date_naive() + Duration::days(1)).min(today);
+        // After `today` when the window is shorter than a day: then no day is simulated.
+        let first_day = window_start.date_naive() + Duration::days(1);
         World {
             cfg: cfg.clone(),
             orgs,
@@ -89,14 +88,6 @@ impl World {
             window_start,
             first_day,
             today,
-            ids: util::IdMinter::new(&[
-                IdKind::Session,
-                IdKind::Enrollment,
-                IdKind::AssessmentAttempt,
-                IdKind::PracticeSubmission,
-                IdKind::CourseReview,
-                IdKind::UpstreamRecommendation,
-            ]),
         }
     }
 

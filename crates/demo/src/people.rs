@@ -207,7 +207,7 @@ fn build_org(
     let id = org_id(index);
     let today = cfg.now.date_naive();
     let quarter = crate::util::quarter_start(today);
-    let previous_quarter = quarter - Duration::days(80);
+    let previous_quarter = crate::util::quarter_start(quarter - Duration::days(1));
     // Main org: a funded programme with ROI data; second org: smaller numbers.
     let (investment, value_per_skill) = if index == MAIN_ORG {
         (60_000.0, 250.0)
@@ -515,11 +515,15 @@ fn assign_team(seed: u64, org: &OrgPlan, idx: usize) -> (Option<usize>, Option<u
 /// A login of the demo, with what it is good for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoLogin {
+    /// The user in the generated dataset.
     pub user_id: UserId,
+    /// Lower-case login e-mail (`learner@demo.local`, ...).
     pub email: String,
     pub display_name: String,
+    /// All roles of the user (a multi-role user lists several).
     pub roles: Vec<Role>,
     pub org_id: OrgId,
+    /// What the login is good for in a demo.
     pub description: &'static str,
 }
 

@@ -39,39 +39,11 @@ pub(crate) fn rng_for(seed: u64, stream: Stream, parts: &[u64]) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(h)
 }
 
-/// Root of the per-kind UUID v5 namespaces of `la_domain::ids` (`IdKind::map_external`).
-/// Mirrored here only to cache the namespaces; a test checks that minted ids equal
-/// `from_external` of the same key.
-const ID_ROOT_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_2d61_6e61_6c79_7469_6373_2d69_6473);
-
-/// Mints ids of high-volume rows (sessions, attempts, ...) from readable keys such as
-/// `demo-ss-0-000042-7`: the same UUID as `<Kind>Id::from_external(key)`, but with the kind's
-/// namespace computed once instead of per call (which halves the SHA-1 work, the main cost of
-/// generation in debug builds).
-pub(crate) struct IdMinter {
-    namespaces: Vec<(IdKind, Uuid)>,
-}
-
-impl IdMinter {
-    pub fn new(kinds: &[IdKind]) -> Self {
-        IdMinter {
-            namespaces: kinds
-                .iter()
-                .map(|k| (*k, Uuid::new_v5(&ID_ROOT_NAMESPACE, k.slug().as_bytes())))
-                .collect(),
-        }
-    }
-
-    /// The id of `key` (letters, digits and `-` only, so never a UUID itself) in `kind`'s
-    /// namespace.
-    pub fn mint(&self, kind: IdKind, key: &str) -> Uuid {
-        let (_, namespace) = self
-            .namespaces
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .expect("kind registered with the minter");
-        Uuid::new_v5(namespace, key.as_bytes())
-    }
+/// Mints the id of a high-volume row (sessions, attempts, ...) from a readable key such as
+/// `demo-ss-0-000042-7`: the same UUID as `<Kind>Id::from_external(key)`, without its
+/// validation (our keys are always valid and never UUIDs themselves).
+pub(crate) fn mint_id(kind: IdKind, key: &str) -> Uuid {
+    Uuid::new_v5(&kind.namespace(), key.as_bytes())
 }
 
 /// A uniform value in [0, 1) from a 64-bit hash.
@@ -196,14 +168,13 @@ mod tests {
     #[test]
     fn minted_ids_equal_domain_external_ids() {
         use la_domain::ids::{AttemptId, SessionId};
-        let minter = IdMinter::new(&[IdKind::Session, IdKind::AssessmentAttempt]);
         let key = "demo-ss-0-000042-7";
         assert_eq!(
-            SessionId(minter.mint(IdKind::Session, key)),
+            SessionId(mint_id(IdKind::Session, key)),
             SessionId::from_external(key).unwrap()
         );
         assert_eq!(
-            AttemptId(minter.mint(IdKind::AssessmentAttempt, key)),
+            AttemptId(mint_id(IdKind::AssessmentAttempt, key)),
             AttemptId::from_external(key).unwrap()
         );
     }

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::OnceLock;
 use uuid::Uuid;
 
 /// Why an external id was refused.
@@ -72,8 +73,37 @@ impl IdKind {
         }
     }
 
-    fn namespace(self) -> Uuid {
-        Uuid::new_v5(&ROOT_NAMESPACE, self.slug().as_bytes())
+    pub const ALL: [IdKind; 19] = [
+        IdKind::Organization,
+        IdKind::Department,
+        IdKind::Team,
+        IdKind::User,
+        IdKind::Session,
+        IdKind::Course,
+        IdKind::Module,
+        IdKind::Enrollment,
+        IdKind::Assessment,
+        IdKind::AssessmentAttempt,
+        IdKind::Skill,
+        IdKind::LearningPath,
+        IdKind::Topic,
+        IdKind::ContentItem,
+        IdKind::PracticeSubmission,
+        IdKind::CourseReview,
+        IdKind::Kpi,
+        IdKind::ValueProposition,
+        IdKind::UpstreamRecommendation,
+    ];
+
+    /// This kind's UUID v5 namespace (computed once: mapping ids is a hot path of ingestion).
+    pub fn namespace(self) -> Uuid {
+        static NAMESPACES: OnceLock<Vec<Uuid>> = OnceLock::new();
+        NAMESPACES.get_or_init(|| {
+            IdKind::ALL
+                .iter()
+                .map(|kind| Uuid::new_v5(&ROOT_NAMESPACE, kind.slug().as_bytes()))
+                .collect()
+        })[self as usize]
     }
 
     /// Maps an external id to the internal UUID: a UUID is kept as it is, any other valid
@@ -169,6 +199,17 @@ mod tests {
         assert_eq!(a, UserId::from_external("user_123").unwrap());
         assert_ne!(a.0, CourseId::from_external("user_123").unwrap().0);
         assert_ne!(a, UserId::from_external("user_124").unwrap());
+    }
+
+    #[test]
+    fn namespaces_are_distinct_and_indexed_by_kind() {
+        for (i, kind) in IdKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i);
+        }
+        let mut all: Vec<Uuid> = IdKind::ALL.iter().map(|k| k.namespace()).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), IdKind::ALL.len());
     }
 
     #[test]

@@ -16,14 +16,9 @@ pub struct TestApp {
     _test_db: TestDatabase,
 }
 
+#[derive(Default)]
 pub struct SpawnOptions {
     pub seed_demo: bool,
-}
-
-impl Default for SpawnOptions {
-    fn default() -> Self {
-        Self { seed_demo: false }
-    }
 }
 
 pub fn test_settings(database_url: &str, seed_demo: bool) -> Settings {

@@ -2,7 +2,7 @@
 //! trait. Each backend supplies only how a [`Value`] is bound in its dialect.
 
 use crate::error::store_error;
-use crate::sql::{self, Statement};
+use crate::sql::{self, Placeholders, Statement};
 use crate::value::Value;
 use la_app::ports::{StoreError, WriteSummary};
 use la_domain::model::{Dataset, EntityKind, Provenance};
@@ -88,7 +88,7 @@ pub(crate) async fn write_dataset<DB>(
     pool: &Pool<DB>,
     data: &Dataset,
     provenance: Provenance,
-    bind: Binder<DB>,
+    dialect: (Placeholders, Binder<DB>),
 ) -> Result<WriteSummary, StoreError>
 where
     DB: Database,
@@ -97,7 +97,8 @@ where
 {
     let mut tx = pool.begin().await.map_err(store_error)?;
     let mut summary = WriteSummary::default();
-    for statement in sql::dataset_upserts(data, provenance) {
+    let (placeholders, bind) = dialect;
+    for statement in sql::dataset_upserts(data, provenance, placeholders) {
         let (kind, rows) = (statement.kind, statement.rows as u64);
         execute::<DB>(&mut tx, statement, bind).await?;
         summary.add(kind, rows);

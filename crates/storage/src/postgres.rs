@@ -4,6 +4,7 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
+use crate::sql::Placeholders;
 use crate::value::Value;
 use async_trait::async_trait;
 use la_app::ports::*;
@@ -83,7 +84,7 @@ impl IngestionStore for PgStore {
         data: &Dataset,
         provenance: Provenance,
     ) -> Result<WriteSummary, StoreError> {
-        common::write_dataset(&self.pool, data, provenance, bind).await
+        common::write_dataset(&self.pool, data, provenance, (Placeholders::Numbered, bind)).await
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {

@@ -1,5 +1,4 @@
-//! SQL text shared by both dialects: multi-row upserts with `$n` placeholders (accepted by
-//! PostgreSQL and SQLite alike) and `ON CONFLICT … DO UPDATE`.
+//! SQL text shared by both dialects: multi-row upserts with `ON CONFLICT … DO UPDATE`.
 
 use crate::records::{Record, for_each_entity_in_dependency_order};
 use crate::value::{ToValue, Value};
@@ -11,6 +10,16 @@ const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 /// statement's plan and buffer modest.
 const MAX_ROWS_PER_STATEMENT: usize = 1_000;
 
+/// How bind parameters are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placeholders {
+    /// `$1, $2, …` (PostgreSQL).
+    Numbered,
+    /// `?, ?, …` (SQLite). SQLite resolves each *named* parameter by a linear scan, which
+    /// makes binding a 30 000-parameter statement quadratic; anonymous ones bind by position.
+    Anonymous,
+}
+
 /// One multi-row statement ready to bind.
 pub(crate) struct Statement {
     pub kind: EntityKind,
@@ -19,7 +28,7 @@ pub(crate) struct Statement {
     pub values: Vec<Value>,
 }
 
-fn upsert_sql<R: Record>(rows: usize) -> String {
+fn upsert_sql<R: Record>(rows: usize, placeholders: Placeholders) -> String {
     let columns: Vec<&str> = R::COLUMNS
         .iter()
         .copied()
@@ -40,9 +49,14 @@ fn upsert_sql<R: Record>(rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            match placeholders {
+                Placeholders::Numbered => {
+                    n += 1;
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                Placeholders::Anonymous => sql.push('?'),
+            }
         }
         sql.push(')');
     }
@@ -59,7 +73,12 @@ fn upsert_sql<R: Record>(rows: usize) -> String {
     sql
 }
 
-fn push_statements<R: Record>(records: &[R], provenance: Provenance, out: &mut Vec<Statement>) {
+fn push_statements<R: Record>(
+    records: &[R],
+    provenance: Provenance,
+    placeholders: Placeholders,
+    out: &mut Vec<Statement>,
+) {
     let width = R::COLUMNS.len() + 2;
     let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).min(MAX_ROWS_PER_STATEMENT);
     for chunk in records.chunks(rows_per_statement) {
@@ -72,18 +91,22 @@ fn push_statements<R: Record>(records: &[R], provenance: Provenance, out: &mut V
         out.push(Statement {
             kind: R::KIND,
             rows: chunk.len(),
-            sql: upsert_sql::<R>(chunk.len()),
+            sql: upsert_sql::<R>(chunk.len(), placeholders),
             values,
         });
     }
 }
 
 /// The statements that upsert a whole dataset, referenced entities first.
-pub(crate) fn dataset_upserts(data: &Dataset, provenance: Provenance) -> Vec<Statement> {
+pub(crate) fn dataset_upserts(
+    data: &Dataset,
+    provenance: Provenance,
+    placeholders: Placeholders,
+) -> Vec<Statement> {
     let mut out = Vec::new();
     macro_rules! push {
         ($field:ident) => {
-            push_statements(&data.$field, provenance, &mut out);
+            push_statements(&data.$field, provenance, placeholders, &mut out);
         };
     }
     for_each_entity_in_dependency_order!(push);
@@ -102,7 +125,7 @@ mod tests {
 
     #[test]
     fn upserts_number_placeholders_across_rows_and_update_only_non_key_columns() {
-        let sql = upsert_sql::<HelpRequest>(2);
+        let sql = upsert_sql::<HelpRequest>(2, Placeholders::Numbered);
         assert_eq!(
             sql,
             "INSERT INTO help_requests (user_id, occurred_at, course_id, source, synced_at) \
@@ -110,6 +133,10 @@ mod tests {
              ON CONFLICT (user_id, occurred_at) DO UPDATE SET course_id = excluded.course_id, \
              source = excluded.source, synced_at = excluded.synced_at"
         );
-        assert!(upsert_sql::<Session>(1).contains("ON CONFLICT (id)"));
+        assert!(upsert_sql::<Session>(1, Placeholders::Numbered).contains("ON CONFLICT (id)"));
+        assert!(
+            upsert_sql::<HelpRequest>(2, Placeholders::Anonymous)
+                .contains("VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON CONFLICT")
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
+use crate::sql::Placeholders;
 use crate::value::{Value, sqlite_timestamp};
 use async_trait::async_trait;
 use la_app::ports::*;
@@ -99,7 +100,13 @@ impl IngestionStore for SqliteStore {
         data: &Dataset,
         provenance: Provenance,
     ) -> Result<WriteSummary, StoreError> {
-        common::write_dataset(&self.pool, data, provenance, bind).await
+        common::write_dataset(
+            &self.pool,
+            data,
+            provenance,
+            (Placeholders::Anonymous, bind),
+        )
+        .await
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {

@@ -6,6 +6,7 @@
 //! rules. Everything here is deterministic given its inputs, which is what makes the
 //! formulas testable with hand-computed examples.
 
+pub mod analytics;
 pub mod ids;
 pub mod model;
 pub mod role;

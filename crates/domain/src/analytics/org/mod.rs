@@ -1,0 +1,1 @@
+//! Organisation analytics (AS-003.11 … AS-003.14): subject = an organisation.

@@ -1,0 +1,1 @@
+//! Predictive analytics (AS-004.15 … AS-004.17).

@@ -7,8 +7,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use la_domain::UserId;
 use la_domain::model::{Dataset, EntityKind, Provenance};
+use la_domain::{OrgId, UserId};
 
 /// Which database an adapter talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,17 @@ pub trait IngestionStore: Send + Sync {
     async fn is_empty(&self) -> Result<bool, StoreError>;
 }
 
+/// Bulk reads of the ingestion model for the analytics batch: a few queries per entity,
+/// never one per learner.
+#[async_trait]
+pub trait AnalyticsInputStore: Send + Sync {
+    async fn organization_ids(&self) -> Result<Vec<OrgId>, StoreError>;
+    /// The platform catalogue (skills, demand, courses, modules, assessments, paths, content).
+    async fn load_catalog(&self) -> Result<Dataset, StoreError>;
+    /// One organisation: structure, goals, members, and every activity row of its members.
+    async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError>;
+}
+
 /// A local login account (the credential store of `api.md` 3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -104,6 +115,9 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// Everything one database adapter provides.
-pub trait Store: SystemStore + IngestionStore + AccountStore + 'static {}
+pub trait Store:
+    SystemStore + IngestionStore + AnalyticsInputStore + AccountStore + 'static
+{
+}
 
-impl<T: SystemStore + IngestionStore + AccountStore + 'static> Store for T {}
+impl<T: SystemStore + IngestionStore + AnalyticsInputStore + AccountStore + 'static> Store for T {}

@@ -1,11 +1,16 @@
 //! Operations whose SQL is the same on both databases, written once over sqlx's `Database`
 //! trait. Each backend supplies only how a [`Value`] is bound in its dialect.
 
+use crate::cells::RowCursor;
+use crate::decode::{Cells, Decode};
 use crate::error::store_error;
+use crate::records::Record;
 use crate::sql::{self, Placeholders, Statement};
-use crate::value::Value;
+use crate::value::{ToValue, Value};
+use futures_util::TryStreamExt;
 use la_app::ports::{StoreError, WriteSummary};
-use la_domain::model::{Dataset, EntityKind, Provenance};
+use la_domain::OrgId;
+use la_domain::model::{Dataset, EntityKind, Organization, Provenance};
 use sqlx::{AssertSqlSafe, Database, Executor, IntoArguments, Pool};
 
 /// Binds one value in a backend's encoding.
@@ -105,4 +110,126 @@ where
     }
     tx.commit().await.map_err(store_error)?;
     Ok(summary)
+}
+
+/// `SELECT <the entity's columns> FROM <its table> <filter>`.
+fn select_sql<R: Record>(filter: &str) -> String {
+    format!(
+        "SELECT {} FROM {} {filter}",
+        R::COLUMNS.join(", "),
+        R::KIND.table()
+    )
+}
+
+/// Streams the rows of one entity table matching `filter` (with `$1` bound to `param`) and
+/// decodes them.
+async fn fetch_entities<DB, R>(
+    pool: &Pool<DB>,
+    filter: &str,
+    param: Option<Value>,
+    bind: Binder<DB>,
+) -> Result<Vec<R>, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+    R: Record + Decode,
+{
+    let mut args = DB::Arguments::default();
+    if let Some(value) = param {
+        bind(&mut args, value).map_err(|e| StoreError::Other(e.to_string()))?;
+    }
+    let mut rows =
+        sqlx::query_with::<DB, _>(AssertSqlSafe(select_sql::<R>(filter)), args).fetch(pool);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await.map_err(store_error)? {
+        out.push(R::decode(&mut RowCursor::new(&row))?);
+    }
+    Ok(out)
+}
+
+/// Ids of every stored organisation.
+pub(crate) async fn organization_ids<DB>(
+    pool: &Pool<DB>,
+    bind: Binder<DB>,
+) -> Result<Vec<OrgId>, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let orgs: Vec<Organization> = fetch_entities(pool, "ORDER BY id", None, bind).await?;
+    Ok(orgs.into_iter().map(|o| o.id).collect())
+}
+
+/// The platform catalogue: skills, demand, courses, modules, assessments, paths, content.
+pub(crate) async fn load_catalog<DB>(
+    pool: &Pool<DB>,
+    bind: Binder<DB>,
+) -> Result<Dataset, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    Ok(Dataset {
+        skills: fetch_entities(pool, "", None, bind).await?,
+        skill_demand: fetch_entities(pool, "", None, bind).await?,
+        courses: fetch_entities(pool, "", None, bind).await?,
+        modules: fetch_entities(pool, "", None, bind).await?,
+        assessments: fetch_entities(pool, "", None, bind).await?,
+        learning_paths: fetch_entities(pool, "", None, bind).await?,
+        content_items: fetch_entities(pool, "", None, bind).await?,
+        ..Dataset::default()
+    })
+}
+
+/// One organisation with its structure, goals, members and all of their activity: one
+/// bulk query per entity, never one per learner.
+pub(crate) async fn load_organization<DB>(
+    pool: &Pool<DB>,
+    org: OrgId,
+    bind: Binder<DB>,
+) -> Result<Dataset, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    const MEMBERS: &str = "WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)";
+    let id = || Some(org.to_value());
+    Ok(Dataset {
+        organizations: fetch_entities(pool, "WHERE id = $1", id(), bind).await?,
+        departments: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
+        teams: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
+        users: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
+        kpis: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
+        value_propositions: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
+        mentoring_events: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
+        sessions: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        enrollments: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        module_progress: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        assessment_attempts: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        user_skills: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        skill_targets: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        user_learning_paths: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        topic_completions: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        content_interactions: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        help_requests: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        practice_submissions: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        course_reviews: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        upstream_recommendations: fetch_entities(pool, MEMBERS, id(), bind).await?,
+        content_shares: fetch_entities(
+            pool,
+            "WHERE shared_by IN (SELECT id FROM users WHERE org_id = $1)",
+            id(),
+            bind,
+        )
+        .await?,
+        ..Dataset::default()
+    })
 }

@@ -9,7 +9,9 @@
 //! Architecture invariant: sqlx types never leave this crate; errors become
 //! [`la_app::ports::StoreError`].
 
+mod cells;
 mod common;
+mod decode;
 mod error;
 pub mod postgres;
 mod records;

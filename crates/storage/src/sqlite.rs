@@ -7,8 +7,8 @@ use crate::sql::Placeholders;
 use crate::value::{Value, sqlite_timestamp};
 use async_trait::async_trait;
 use la_app::ports::*;
-use la_domain::UserId;
 use la_domain::model::{Dataset, EntityKind, Provenance};
+use la_domain::{OrgId, UserId};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -111,6 +111,21 @@ impl IngestionStore for SqliteStore {
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
         common::is_empty(&self.pool).await
+    }
+}
+
+#[async_trait]
+impl AnalyticsInputStore for SqliteStore {
+    async fn organization_ids(&self) -> Result<Vec<OrgId>, StoreError> {
+        common::organization_ids(&self.pool, bind).await
+    }
+
+    async fn load_catalog(&self) -> Result<Dataset, StoreError> {
+        common::load_catalog(&self.pool, bind).await
+    }
+
+    async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError> {
+        common::load_organization(&self.pool, org, bind).await
     }
 }
 

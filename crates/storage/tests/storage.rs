@@ -129,3 +129,75 @@ async fn demo_accounts_are_found_by_email_case_insensitively() {
     );
     db.close().await;
 }
+
+/// Every entity list as sorted JSON lines, so datasets compare regardless of row order.
+fn canonical(data: &Dataset) -> serde_json::Map<String, serde_json::Value> {
+    let serde_json::Value::Object(lists) = serde_json::to_value(data).unwrap() else {
+        unreachable!("a dataset serialises to an object")
+    };
+    lists
+        .into_iter()
+        .map(|(entity, rows)| {
+            let mut rows: Vec<String> = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+            rows.sort();
+            (entity, serde_json::json!(rows))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bulk_reads_return_exactly_what_was_written() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let store = db.store();
+    let data = small_demo();
+    store.write_dataset(&data, provenance()).await.unwrap();
+
+    let mut read = store.load_catalog().await.unwrap();
+    let orgs = store.organization_ids().await.unwrap();
+    assert_eq!(orgs.len(), data.organizations.len());
+    for org in orgs {
+        let part = store.load_organization(org).await.unwrap();
+        assert_eq!(part.organizations.len(), 1);
+        macro_rules! append {
+            ($($field:ident),*) => { $(read.$field.extend(part.$field);)* };
+        }
+        append!(
+            organizations,
+            departments,
+            teams,
+            users,
+            sessions,
+            enrollments,
+            module_progress,
+            assessment_attempts,
+            user_skills,
+            skill_targets,
+            user_learning_paths,
+            topic_completions,
+            content_interactions,
+            content_shares,
+            help_requests,
+            practice_submissions,
+            course_reviews,
+            kpis,
+            value_propositions,
+            mentoring_events,
+            upstream_recommendations
+        );
+    }
+    let (expected, actual) = (canonical(&data), canonical(&read));
+    for (entity, rows) in &expected {
+        assert_eq!(
+            Some(rows),
+            actual.get(entity),
+            "{entity} differs after a round trip"
+        );
+    }
+    db.close().await;
+}

@@ -7,4 +7,5 @@
 pub mod demo;
 pub mod passwords;
 pub mod ports;
+pub mod results;
 pub mod system;

@@ -5,6 +5,7 @@
 //! coarse (one per use-case query, in domain types) so that each database adapter can write
 //! the best SQL for its dialect.
 
+use crate::results::{ResultKey, StoredResult, SubjectType};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use la_domain::model::{Dataset, EntityKind, Provenance};
@@ -98,6 +99,21 @@ pub trait AnalyticsInputStore: Send + Sync {
     async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError>;
 }
 
+/// Computed analytics (layer 2).
+#[async_trait]
+pub trait ResultStore: Send + Sync {
+    /// Upserts results by key in one transaction (running twice leaves the same rows).
+    async fn upsert_results(&self, results: &[StoredResult]) -> Result<(), StoreError>;
+    async fn get_result(&self, key: &ResultKey) -> Result<Option<StoredResult>, StoreError>;
+    /// Every stored result of one subject and role (all types and parameter sets).
+    async fn subject_results(
+        &self,
+        subject_type: SubjectType,
+        subject_id: uuid::Uuid,
+        role: Option<la_domain::Role>,
+    ) -> Result<Vec<StoredResult>, StoreError>;
+}
+
 /// A local login account (the credential store of `api.md` 3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -116,8 +132,11 @@ pub trait AccountStore: Send + Sync {
 
 /// Everything one database adapter provides.
 pub trait Store:
-    SystemStore + IngestionStore + AnalyticsInputStore + AccountStore + 'static
+    SystemStore + IngestionStore + AnalyticsInputStore + ResultStore + AccountStore + 'static
 {
 }
 
-impl<T: SystemStore + IngestionStore + AnalyticsInputStore + AccountStore + 'static> Store for T {}
+impl<T> Store for T where
+    T: SystemStore + IngestionStore + AnalyticsInputStore + ResultStore + AccountStore + 'static
+{
+}

@@ -88,6 +88,26 @@ where
         .map_err(store_error)
 }
 
+/// Upserts records (of a table without provenance columns) in one transaction.
+pub(crate) async fn upsert_records<DB, R>(
+    pool: &Pool<DB>,
+    records: &[R],
+    dialect: (Placeholders, Binder<DB>),
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    R: Record,
+{
+    let (placeholders, bind) = dialect;
+    let mut tx = pool.begin().await.map_err(store_error)?;
+    for statement in sql::upserts(records, &[], placeholders) {
+        execute::<DB>(&mut tx, statement, bind).await?;
+    }
+    tx.commit().await.map_err(store_error)
+}
+
 /// Upserts a dataset in one transaction, referenced entities first.
 pub(crate) async fn write_dataset<DB>(
     pool: &Pool<DB>,
@@ -103,8 +123,8 @@ where
     let mut tx = pool.begin().await.map_err(store_error)?;
     let mut summary = WriteSummary::default();
     let (placeholders, bind) = dialect;
-    for statement in sql::dataset_upserts(data, provenance, placeholders) {
-        let (kind, rows) = (statement.kind, statement.rows as u64);
+    for (kind, statement) in sql::dataset_upserts(data, provenance, placeholders) {
+        let rows = statement.rows as u64;
         execute::<DB>(&mut tx, statement, bind).await?;
         summary.add(kind, rows);
     }
@@ -117,16 +137,16 @@ fn select_sql<R: Record>(filter: &str) -> String {
     format!(
         "SELECT {} FROM {} {filter}",
         R::COLUMNS.join(", "),
-        R::KIND.table()
+        R::TABLE
     )
 }
 
-/// Streams the rows of one entity table matching `filter` (with `$1` bound to `param`) and
+/// Streams the rows of one table matching `filter` (with `$1…` bound to `params`) and
 /// decodes them.
-async fn fetch_entities<DB, R>(
+pub(crate) async fn fetch_records<DB, R>(
     pool: &Pool<DB>,
     filter: &str,
-    param: Option<Value>,
+    params: Vec<Value>,
     bind: Binder<DB>,
 ) -> Result<Vec<R>, StoreError>
 where
@@ -137,7 +157,7 @@ where
     R: Record + Decode,
 {
     let mut args = DB::Arguments::default();
-    if let Some(value) = param {
+    for value in params {
         bind(&mut args, value).map_err(|e| StoreError::Other(e.to_string()))?;
     }
     let mut rows =
@@ -160,7 +180,7 @@ where
     DB::Arguments: IntoArguments<DB>,
     for<'r> RowCursor<'r, DB::Row>: Cells,
 {
-    let orgs: Vec<Organization> = fetch_entities(pool, "ORDER BY id", None, bind).await?;
+    let orgs: Vec<Organization> = fetch_records(pool, "ORDER BY id", Vec::new(), bind).await?;
     Ok(orgs.into_iter().map(|o| o.id).collect())
 }
 
@@ -176,13 +196,13 @@ where
     for<'r> RowCursor<'r, DB::Row>: Cells,
 {
     Ok(Dataset {
-        skills: fetch_entities(pool, "", None, bind).await?,
-        skill_demand: fetch_entities(pool, "", None, bind).await?,
-        courses: fetch_entities(pool, "", None, bind).await?,
-        modules: fetch_entities(pool, "", None, bind).await?,
-        assessments: fetch_entities(pool, "", None, bind).await?,
-        learning_paths: fetch_entities(pool, "", None, bind).await?,
-        content_items: fetch_entities(pool, "", None, bind).await?,
+        skills: fetch_records(pool, "", Vec::new(), bind).await?,
+        skill_demand: fetch_records(pool, "", Vec::new(), bind).await?,
+        courses: fetch_records(pool, "", Vec::new(), bind).await?,
+        modules: fetch_records(pool, "", Vec::new(), bind).await?,
+        assessments: fetch_records(pool, "", Vec::new(), bind).await?,
+        learning_paths: fetch_records(pool, "", Vec::new(), bind).await?,
+        content_items: fetch_records(pool, "", Vec::new(), bind).await?,
         ..Dataset::default()
     })
 }
@@ -201,29 +221,29 @@ where
     for<'r> RowCursor<'r, DB::Row>: Cells,
 {
     const MEMBERS: &str = "WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)";
-    let id = || Some(org.to_value());
+    let id = || vec![org.to_value()];
     Ok(Dataset {
-        organizations: fetch_entities(pool, "WHERE id = $1", id(), bind).await?,
-        departments: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
-        teams: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
-        users: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
-        kpis: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
-        value_propositions: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
-        mentoring_events: fetch_entities(pool, "WHERE org_id = $1", id(), bind).await?,
-        sessions: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        enrollments: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        module_progress: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        assessment_attempts: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        user_skills: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        skill_targets: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        user_learning_paths: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        topic_completions: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        content_interactions: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        help_requests: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        practice_submissions: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        course_reviews: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        upstream_recommendations: fetch_entities(pool, MEMBERS, id(), bind).await?,
-        content_shares: fetch_entities(
+        organizations: fetch_records(pool, "WHERE id = $1", id(), bind).await?,
+        departments: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+        teams: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+        users: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+        kpis: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+        value_propositions: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+        mentoring_events: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+        sessions: fetch_records(pool, MEMBERS, id(), bind).await?,
+        enrollments: fetch_records(pool, MEMBERS, id(), bind).await?,
+        module_progress: fetch_records(pool, MEMBERS, id(), bind).await?,
+        assessment_attempts: fetch_records(pool, MEMBERS, id(), bind).await?,
+        user_skills: fetch_records(pool, MEMBERS, id(), bind).await?,
+        skill_targets: fetch_records(pool, MEMBERS, id(), bind).await?,
+        user_learning_paths: fetch_records(pool, MEMBERS, id(), bind).await?,
+        topic_completions: fetch_records(pool, MEMBERS, id(), bind).await?,
+        content_interactions: fetch_records(pool, MEMBERS, id(), bind).await?,
+        help_requests: fetch_records(pool, MEMBERS, id(), bind).await?,
+        practice_submissions: fetch_records(pool, MEMBERS, id(), bind).await?,
+        course_reviews: fetch_records(pool, MEMBERS, id(), bind).await?,
+        upstream_recommendations: fetch_records(pool, MEMBERS, id(), bind).await?,
+        content_shares: fetch_records(
             pool,
             "WHERE shared_by IN (SELECT id FROM users WHERE org_id = $1)",
             id(),

@@ -15,6 +15,7 @@ mod decode;
 mod error;
 pub mod postgres;
 mod records;
+mod results;
 mod sql;
 pub mod sqlite;
 mod value;

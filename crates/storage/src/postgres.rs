@@ -4,16 +4,19 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
+use crate::results;
 use crate::sql::Placeholders;
 use crate::value::Value;
 use async_trait::async_trait;
 use la_app::ports::*;
+use la_app::results::{ResultKey, StoredResult, SubjectType};
 use la_domain::model::{Dataset, EntityKind, Provenance};
-use la_domain::{OrgId, UserId};
+use la_domain::{OrgId, Role, UserId};
 use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 use sqlx::{Arguments, Row};
 use std::time::Duration;
+use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -104,6 +107,39 @@ impl AnalyticsInputStore for PgStore {
 
     async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError> {
         common::load_organization(&self.pool, org, bind).await
+    }
+}
+
+#[async_trait]
+impl ResultStore for PgStore {
+    async fn upsert_results(&self, results: &[StoredResult]) -> Result<(), StoreError> {
+        common::upsert_records(&self.pool, results, (Placeholders::Numbered, bind)).await
+    }
+
+    async fn get_result(&self, key: &ResultKey) -> Result<Option<StoredResult>, StoreError> {
+        let mut found: Vec<StoredResult> = common::fetch_records(
+            &self.pool,
+            results::KEY_FILTER,
+            results::key_params(key),
+            bind,
+        )
+        .await?;
+        Ok(found.pop())
+    }
+
+    async fn subject_results(
+        &self,
+        subject_type: SubjectType,
+        subject_id: Uuid,
+        role: Option<Role>,
+    ) -> Result<Vec<StoredResult>, StoreError> {
+        common::fetch_records(
+            &self.pool,
+            results::SUBJECT_FILTER,
+            results::subject_params(subject_type, subject_id, role),
+            bind,
+        )
+        .await
     }
 }
 

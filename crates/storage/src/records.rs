@@ -5,22 +5,31 @@
 use crate::value::{AsJson, AsOptJson, ToValue, Value};
 use la_domain::model::*;
 
-/// An entity that is stored as one row of its table.
+/// A value stored as one row of a table and upserted by its key.
 pub(crate) trait Record {
-    const KIND: EntityKind;
+    const TABLE: &'static str;
     /// The conflict target of the upsert: the primary or natural key (decision 11).
     const KEY: &'static [&'static str];
-    /// The entity's columns, in the order of [`Record::push_values`].
+    /// The columns, in the order of [`Record::push_values`].
     const COLUMNS: &'static [&'static str];
     fn push_values(&self, out: &mut Vec<Value>);
+}
+
+/// An entity of the ingestion model (its rows also carry `source` and `synced_at`).
+pub(crate) trait Entity: Record {
+    const KIND: EntityKind;
 }
 
 /// Declares a [`Record`] impl from one list of `column => expression` pairs, so that column
 /// names and values cannot drift apart.
 macro_rules! record {
     ($ty:ty as $r:ident => $kind:ident, key [$($key:literal),+] { $($col:literal => $val:expr),+ $(,)? }) => {
-        impl Record for $ty {
+        impl Entity for $ty {
             const KIND: EntityKind = EntityKind::$kind;
+        }
+
+        impl Record for $ty {
+            const TABLE: &'static str = EntityKind::$kind.table();
             const KEY: &'static [&'static str] = &[$($key),+];
             const COLUMNS: &'static [&'static str] = &[$($col),+];
             fn push_values(&self, out: &mut Vec<Value>) {
@@ -354,7 +363,7 @@ pub(crate) use for_each_entity_in_dependency_order;
 mod tests {
     use super::*;
 
-    fn check_mapping<R: Record>(rows: &[R]) -> EntityKind {
+    fn check_mapping<R: Entity>(rows: &[R]) -> EntityKind {
         let first = rows
             .first()
             .unwrap_or_else(|| panic!("demo data has no {:?}", R::KIND));

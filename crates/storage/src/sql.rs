@@ -1,6 +1,6 @@
 //! SQL text shared by both dialects: multi-row upserts with `ON CONFLICT … DO UPDATE`.
 
-use crate::records::{Record, for_each_entity_in_dependency_order};
+use crate::records::{Entity, Record, for_each_entity_in_dependency_order};
 use crate::value::{ToValue, Value};
 use la_domain::model::{Dataset, EntityKind, Provenance};
 
@@ -22,23 +22,17 @@ pub(crate) enum Placeholders {
 
 /// One multi-row statement ready to bind.
 pub(crate) struct Statement {
-    pub kind: EntityKind,
     pub rows: usize,
     pub sql: String,
     pub values: Vec<Value>,
 }
 
-fn upsert_sql<R: Record>(rows: usize, placeholders: Placeholders) -> String {
-    let columns: Vec<&str> = R::COLUMNS
-        .iter()
-        .copied()
-        .chain(["source", "synced_at"])
-        .collect();
-    let mut sql = format!(
-        "INSERT INTO {} ({}) VALUES ",
-        R::KIND.table(),
-        columns.join(", ")
-    );
+/// Columns every ingestion row carries after its own (filled from the batch's provenance).
+const PROVENANCE_COLUMNS: [&str; 2] = ["source", "synced_at"];
+
+fn upsert_sql<R: Record>(rows: usize, trailing: &[&str], placeholders: Placeholders) -> String {
+    let columns: Vec<&str> = R::COLUMNS.iter().chain(trailing).copied().collect();
+    let mut sql = format!("INSERT INTO {} ({}) VALUES ", R::TABLE, columns.join(", "));
     let mut n = 0;
     for row in 0..rows {
         if row > 0 {
@@ -73,28 +67,47 @@ fn upsert_sql<R: Record>(rows: usize, placeholders: Placeholders) -> String {
     sql
 }
 
-fn push_statements<R: Record>(
+/// Multi-row upserts of `records`, each row followed by the `trailing` columns' values.
+pub(crate) fn upserts<R: Record>(
+    records: &[R],
+    trailing: &[(&str, Value)],
+    placeholders: Placeholders,
+) -> Vec<Statement> {
+    let width = R::COLUMNS.len() + trailing.len();
+    let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).min(MAX_ROWS_PER_STATEMENT);
+    let trailing_columns: Vec<&str> = trailing.iter().map(|(c, _)| *c).collect();
+    records
+        .chunks(rows_per_statement)
+        .map(|chunk| {
+            let mut values = Vec::with_capacity(chunk.len() * width);
+            for record in chunk {
+                record.push_values(&mut values);
+                values.extend(trailing.iter().map(|(_, v)| v.clone()));
+            }
+            Statement {
+                rows: chunk.len(),
+                sql: upsert_sql::<R>(chunk.len(), &trailing_columns, placeholders),
+                values,
+            }
+        })
+        .collect()
+}
+
+fn push_entity_statements<R: Entity>(
     records: &[R],
     provenance: Provenance,
     placeholders: Placeholders,
-    out: &mut Vec<Statement>,
+    out: &mut Vec<(EntityKind, Statement)>,
 ) {
-    let width = R::COLUMNS.len() + 2;
-    let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).min(MAX_ROWS_PER_STATEMENT);
-    for chunk in records.chunks(rows_per_statement) {
-        let mut values = Vec::with_capacity(chunk.len() * width);
-        for record in chunk {
-            record.push_values(&mut values);
-            values.push(provenance.source.to_value());
-            values.push(provenance.synced_at.to_value());
-        }
-        out.push(Statement {
-            kind: R::KIND,
-            rows: chunk.len(),
-            sql: upsert_sql::<R>(chunk.len(), placeholders),
-            values,
-        });
-    }
+    let trailing = [
+        (PROVENANCE_COLUMNS[0], provenance.source.to_value()),
+        (PROVENANCE_COLUMNS[1], provenance.synced_at.to_value()),
+    ];
+    out.extend(
+        upserts(records, &trailing, placeholders)
+            .into_iter()
+            .map(|s| (R::KIND, s)),
+    );
 }
 
 /// The statements that upsert a whole dataset, referenced entities first.
@@ -102,11 +115,11 @@ pub(crate) fn dataset_upserts(
     data: &Dataset,
     provenance: Provenance,
     placeholders: Placeholders,
-) -> Vec<Statement> {
+) -> Vec<(EntityKind, Statement)> {
     let mut out = Vec::new();
     macro_rules! push {
         ($field:ident) => {
-            push_statements(&data.$field, provenance, placeholders, &mut out);
+            push_entity_statements(&data.$field, provenance, placeholders, &mut out);
         };
     }
     for_each_entity_in_dependency_order!(push);
@@ -125,7 +138,7 @@ mod tests {
 
     #[test]
     fn upserts_number_placeholders_across_rows_and_update_only_non_key_columns() {
-        let sql = upsert_sql::<HelpRequest>(2, Placeholders::Numbered);
+        let sql = upsert_sql::<HelpRequest>(2, &PROVENANCE_COLUMNS, Placeholders::Numbered);
         assert_eq!(
             sql,
             "INSERT INTO help_requests (user_id, occurred_at, course_id, source, synced_at) \
@@ -133,9 +146,9 @@ mod tests {
              ON CONFLICT (user_id, occurred_at) DO UPDATE SET course_id = excluded.course_id, \
              source = excluded.source, synced_at = excluded.synced_at"
         );
-        assert!(upsert_sql::<Session>(1, Placeholders::Numbered).contains("ON CONFLICT (id)"));
+        assert!(upsert_sql::<Session>(1, &[], Placeholders::Numbered).contains("ON CONFLICT (id)"));
         assert!(
-            upsert_sql::<HelpRequest>(2, Placeholders::Anonymous)
+            upsert_sql::<HelpRequest>(2, &PROVENANCE_COLUMNS, Placeholders::Anonymous)
                 .contains("VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON CONFLICT")
         );
     }

@@ -3,12 +3,14 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
+use crate::results;
 use crate::sql::Placeholders;
 use crate::value::{Value, sqlite_timestamp};
 use async_trait::async_trait;
 use la_app::ports::*;
+use la_app::results::{ResultKey, StoredResult, SubjectType};
 use la_domain::model::{Dataset, EntityKind, Provenance};
-use la_domain::{OrgId, UserId};
+use la_domain::{OrgId, Role, UserId};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -16,6 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{Arguments, Row};
 use std::str::FromStr;
 use std::time::Duration;
+use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -126,6 +129,39 @@ impl AnalyticsInputStore for SqliteStore {
 
     async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError> {
         common::load_organization(&self.pool, org, bind).await
+    }
+}
+
+#[async_trait]
+impl ResultStore for SqliteStore {
+    async fn upsert_results(&self, results: &[StoredResult]) -> Result<(), StoreError> {
+        common::upsert_records(&self.pool, results, (Placeholders::Anonymous, bind)).await
+    }
+
+    async fn get_result(&self, key: &ResultKey) -> Result<Option<StoredResult>, StoreError> {
+        let mut found: Vec<StoredResult> = common::fetch_records(
+            &self.pool,
+            results::KEY_FILTER,
+            results::key_params(key),
+            bind,
+        )
+        .await?;
+        Ok(found.pop())
+    }
+
+    async fn subject_results(
+        &self,
+        subject_type: SubjectType,
+        subject_id: Uuid,
+        role: Option<Role>,
+    ) -> Result<Vec<StoredResult>, StoreError> {
+        common::fetch_records(
+            &self.pool,
+            results::SUBJECT_FILTER,
+            results::subject_params(subject_type, subject_id, role),
+            bind,
+        )
+        .await
     }
 }
 

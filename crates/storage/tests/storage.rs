@@ -201,3 +201,116 @@ async fn bulk_reads_return_exactly_what_was_written() {
     }
     db.close().await;
 }
+
+mod results {
+    use super::*;
+    use la_app::results::{ResultKey, ResultStatus, StoredResult, SubjectType};
+    use la_domain::Role;
+
+    fn result(
+        subject_type: SubjectType,
+        subject_id: uuid::Uuid,
+        role: Option<Role>,
+        analytics_type: &str,
+        data: Option<serde_json::Value>,
+        minute: u32,
+    ) -> StoredResult {
+        StoredResult {
+            key: ResultKey {
+                subject_type,
+                subject_id,
+                role,
+                analytics_type: analytics_type.to_owned(),
+                params_key: "window=30d".to_owned(),
+            },
+            organization_id: None,
+            status: if data.is_some() {
+                ResultStatus::Complete
+            } else {
+                ResultStatus::InsufficientData
+            },
+            data,
+            low_confidence: false,
+            coverage: 1.0,
+            warnings: vec!["a warning".to_owned()],
+            calculated_at: Utc.with_ymd_and_hms(2026, 11, 2, 12, minute, 0).unwrap(),
+            calculation_ms: 12,
+        }
+    }
+
+    #[tokio::test]
+    async fn results_upsert_by_key_and_read_back_per_subject_and_role() {
+        let test_db = TestDatabase::create().await;
+        let db = test_db.migrated().await;
+        let store = db.store();
+        let user = uuid::Uuid::from_u128(7);
+        let velocity = result(
+            SubjectType::User,
+            user,
+            Some(Role::Learner),
+            "velocity",
+            Some(serde_json::json!({"currentPace": 3.0, "trend": "steady"})),
+            0,
+        );
+        let as_trainer = result(
+            SubjectType::User,
+            user,
+            Some(Role::Trainer),
+            "course-health",
+            Some(serde_json::json!({"courses": []})),
+            0,
+        );
+        let nothing = result(
+            SubjectType::User,
+            user,
+            Some(Role::Learner),
+            "mastery",
+            None,
+            0,
+        );
+        let platform = result(
+            SubjectType::Platform,
+            uuid::Uuid::nil(),
+            None,
+            "skill-demand",
+            Some(serde_json::json!({"topSkills": []})),
+            0,
+        );
+        let all = [
+            velocity.clone(),
+            as_trainer.clone(),
+            nothing.clone(),
+            platform.clone(),
+        ];
+        store.upsert_results(&all).await.unwrap();
+
+        assert_eq!(
+            store.get_result(&velocity.key).await.unwrap(),
+            Some(velocity.clone())
+        );
+        assert_eq!(
+            store.get_result(&platform.key).await.unwrap(),
+            Some(platform.clone())
+        );
+        let learner = store
+            .subject_results(SubjectType::User, user, Some(Role::Learner))
+            .await
+            .unwrap();
+        assert_eq!(learner, vec![nothing.clone(), velocity.clone()]);
+
+        // Recomputing replaces the row: same key, new time and data, no duplicate.
+        let mut recomputed = velocity.clone();
+        recomputed.calculated_at = Utc.with_ymd_and_hms(2026, 11, 2, 12, 30, 0).unwrap();
+        recomputed.data = Some(serde_json::json!({"currentPace": 4.0, "trend": "accelerating"}));
+        store
+            .upsert_results(std::slice::from_ref(&recomputed))
+            .await
+            .unwrap();
+        let learner = store
+            .subject_results(SubjectType::User, user, Some(Role::Learner))
+            .await
+            .unwrap();
+        assert_eq!(learner, vec![nothing, recomputed]);
+        db.close().await;
+    }
+}

@@ -105,7 +105,7 @@ text_enum! {
 
 impl EntityKind {
     /// The table that holds this entity (snake_case of the wire name).
-    pub fn table(self) -> &'static str {
+    pub const fn table(self) -> &'static str {
         match self {
             EntityKind::Organizations => "organizations",
             EntityKind::Departments => "departments",

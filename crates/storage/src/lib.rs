@@ -18,6 +18,7 @@ mod records;
 mod results;
 mod sql;
 pub mod sqlite;
+mod unnest;
 mod value;
 
 pub use postgres::PgStore;

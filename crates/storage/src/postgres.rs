@@ -6,6 +6,7 @@ use crate::common;
 use crate::error::{migrate_error, store_error};
 use crate::results;
 use crate::sql::Placeholders;
+use crate::unnest;
 use crate::value::Value;
 use async_trait::async_trait;
 use la_app::ports::*;
@@ -14,7 +15,7 @@ use la_domain::model::{Dataset, EntityKind, Provenance};
 use la_domain::{OrgId, Role, UserId};
 use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions};
 use sqlx::types::Json;
-use sqlx::{Arguments, Row};
+use sqlx::{Arguments, AssertSqlSafe, Row};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -87,7 +88,19 @@ impl IngestionStore for PgStore {
         data: &Dataset,
         provenance: Provenance,
     ) -> Result<WriteSummary, StoreError> {
-        common::write_dataset(&self.pool, data, provenance, (Placeholders::Numbered, bind)).await
+        let statements = unnest::dataset_upserts(data, provenance)
+            .map_err(|e| StoreError::Other(format!("cannot encode the batch: {e}")))?;
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let mut summary = WriteSummary::default();
+        for statement in statements {
+            sqlx::query_with(AssertSqlSafe(statement.sql), statement.args)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+            summary.add(statement.kind, statement.rows as u64);
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(summary)
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {

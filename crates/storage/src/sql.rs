@@ -28,7 +28,7 @@ pub(crate) struct Statement {
 }
 
 /// Columns every ingestion row carries after its own (filled from the batch's provenance).
-const PROVENANCE_COLUMNS: [&str; 2] = ["source", "synced_at"];
+pub(crate) const PROVENANCE_COLUMNS: [&str; 2] = ["source", "synced_at"];
 
 fn upsert_sql<R: Record>(rows: usize, trailing: &[&str], placeholders: Placeholders) -> String {
     let columns: Vec<&str> = R::COLUMNS.iter().chain(trailing).copied().collect();
@@ -54,17 +54,23 @@ fn upsert_sql<R: Record>(rows: usize, trailing: &[&str], placeholders: Placehold
         }
         sql.push(')');
     }
+    sql.push(' ');
+    sql.push_str(&conflict_clause::<R>(&columns));
+    sql
+}
+
+/// `ON CONFLICT (<key>) DO UPDATE SET <every other column> = excluded.<column>`.
+pub(crate) fn conflict_clause<R: Record>(columns: &[&str]) -> String {
     let updates: Vec<String> = columns
         .iter()
         .filter(|c| !R::KEY.contains(c))
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    sql.push_str(&format!(
-        " ON CONFLICT ({}) DO UPDATE SET {}",
+    format!(
+        "ON CONFLICT ({}) DO UPDATE SET {}",
         R::KEY.join(", "),
         updates.join(", ")
-    ));
-    sql
+    )
 }
 
 /// Multi-row upserts of `records`, each row followed by the `trailing` columns' values.

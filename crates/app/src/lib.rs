@@ -4,6 +4,7 @@
 //! (`Arc<dyn …>`) and domain values and return domain values or errors built on
 //! [`ports::StoreError`]; adapters implement the ports and the binary wires them together.
 
+pub mod analytics;
 pub mod demo;
 pub mod passwords;
 pub mod ports;

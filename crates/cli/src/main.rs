@@ -3,7 +3,10 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use la_app::analytics::batch::{BatchOptions, BatchStage, run_batch};
 use la_demo::{DemoConfig, DemoLogin};
+use la_domain::OrgId;
+use la_domain::analytics::Window;
 use learning_analytics::config::Settings;
 use learning_analytics::startup::{self, Application};
 use learning_analytics::{demo_now, telemetry};
@@ -32,6 +35,22 @@ enum Command {
     Migrate,
     /// Generate the deterministic demo organisation into an empty database.
     SeedDemo(SeedArgs),
+    /// Compute every analytic for every subject now and store the results.
+    Batch(BatchArgs),
+}
+
+#[derive(clap::Args)]
+struct BatchArgs {
+    /// Store only the results of this organisation's subjects (UUID).
+    #[arg(long)]
+    org: Option<uuid::Uuid>,
+    /// Window of the role analytics: 7d, 30d or 90d.
+    #[arg(long, default_value = "30d", value_parser = parse_window)]
+    window: Window,
+}
+
+fn parse_window(value: &str) -> Result<Window, String> {
+    Window::parse(value).ok_or_else(|| format!("`{value}` is not one of 7d, 30d, 90d"))
 }
 
 #[derive(clap::Args)]
@@ -69,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedDemo(args) => seed_demo(settings, args).await,
+        Command::Batch(args) => batch(settings, args).await,
     }
 }
 
@@ -140,6 +160,52 @@ async fn seed_demo(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
     }
     print_logins(&summary.logins, settings.demo_password.expose());
     database.close().await;
+    Ok(())
+}
+
+async fn batch(settings: Settings, args: BatchArgs) -> anyhow::Result<()> {
+    let database = startup::connect_and_migrate(&settings).await?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} {msg:<10} [{bar:40}] {pos}/{len} ({eta})")
+            .context("progress template")?
+            .progress_chars("=> "),
+    );
+    let report = bar.clone();
+    let options = BatchOptions {
+        now: chrono::Utc::now(),
+        window: args.window,
+        org: args.org.map(OrgId),
+    };
+    let summary = run_batch(database.store(), options, move |stage| {
+        let (message, done, total) = match stage {
+            BatchStage::Loading { done, total } => ("loading", done, total),
+            BatchStage::Computing { done, total } => ("computing", done, total),
+            BatchStage::Writing { done, total } => ("writing", done, total),
+        };
+        report.set_message(message);
+        report.set_length(total as u64);
+        report.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    database.close().await;
+    println!(
+        "Batch done: {} organisations, {} users ({} input rows) -> {} subjects, {} results \
+         ({} insufficient data).",
+        summary.organizations,
+        summary.users,
+        summary.input_rows,
+        summary.subjects,
+        summary.results,
+        summary.insufficient
+    );
+    println!(
+        "  load {:.2} s, compute {:.2} s, write {:.2} s, total {:.2} s",
+        summary.load.as_secs_f64(),
+        summary.compute.as_secs_f64(),
+        summary.write.as_secs_f64(),
+        summary.total().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -11,22 +11,43 @@ use std::collections::BTreeMap;
 pub struct PlatformInputs {
     pub catalog: Catalog,
     pub orgs: BTreeMap<OrgId, OrgRecord>,
-    pub users: BTreeMap<UserId, LearnerRecord>,
+    /// Every user's record, sorted by id (the shape the domain's builders take).
+    pub records: Vec<LearnerRecord>,
+    index: BTreeMap<UserId, usize>,
 }
 
 impl PlatformInputs {
-    /// Records of an organisation's members.
-    pub fn members(&self, org: OrgId) -> impl Iterator<Item = &LearnerRecord> {
-        self.orgs
-            .get(&org)
-            .into_iter()
-            .flat_map(|o| o.members.iter())
-            .filter_map(|id| self.users.get(id))
+    pub fn new(
+        catalog: Catalog,
+        orgs: BTreeMap<OrgId, OrgRecord>,
+        mut records: Vec<LearnerRecord>,
+    ) -> Self {
+        records.sort_by_key(|r| r.id());
+        let index = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id(), i))
+            .collect();
+        PlatformInputs {
+            catalog,
+            orgs,
+            records,
+            index,
+        }
+    }
+
+    pub fn record(&self, user: UserId) -> Option<&LearnerRecord> {
+        self.index.get(&user).map(|i| &self.records[*i])
+    }
+
+    /// The organisation a user belongs to.
+    pub fn org_of(&self, record: &LearnerRecord) -> Option<&OrgRecord> {
+        record.user.org_id.and_then(|id| self.orgs.get(&id))
     }
 
     pub fn total_rows(&self) -> usize {
-        self.users
-            .values()
+        self.records
+            .iter()
             .map(|r| {
                 r.sessions.len()
                     + r.enrollments.len()
@@ -56,15 +77,13 @@ pub async fn load_platform(
 ) -> Result<PlatformInputs, StoreError> {
     let catalog = Catalog::from_dataset(&store.load_catalog().await?);
     let org_ids = store.organization_ids().await?;
-    let mut inputs = PlatformInputs {
-        catalog,
-        ..PlatformInputs::default()
-    };
+    let mut orgs = BTreeMap::new();
+    let mut records = Vec::new();
     for (i, org) in org_ids.iter().enumerate() {
         let data = store.load_organization(*org).await?;
-        inputs.orgs.extend(group_orgs(&data));
-        inputs.users.extend(group_by_user(&data));
+        orgs.extend(group_orgs(&data));
+        records.extend(group_by_user(&data).into_values());
         progress(i + 1, org_ids.len());
     }
-    Ok(inputs)
+    Ok(PlatformInputs::new(catalog, orgs, records))
 }

@@ -1,4 +1,7 @@
 //! Computing analytics: loading inputs, running the pure domain analytics for every
 //! subject and role, and storing the results.
 
+pub mod batch;
+pub mod compute;
 pub mod load;
+pub mod names;

@@ -1,0 +1,120 @@
+//! The batch: load the platform snapshot, compute every analytic for every subject in
+//! parallel, and upsert the results in chunks. Running it twice over the same data and
+//! instant writes the same rows (upserts by key).
+
+use super::compute::{Snapshot, compute_all};
+use super::load::load_platform;
+use crate::ports::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use la_domain::OrgId;
+use la_domain::analytics::Window;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Results written per transaction.
+const RESULTS_PER_WRITE: usize = 2_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct BatchOptions {
+    pub now: DateTime<Utc>,
+    pub window: Window,
+    /// Write only the results of this organisation's subjects (platform-wide figures such as
+    /// peer groups are still computed from every organisation).
+    pub org: Option<OrgId>,
+}
+
+/// What a batch did and how long each stage took.
+#[derive(Debug, Clone, Default)]
+pub struct BatchSummary {
+    pub organizations: usize,
+    pub users: usize,
+    pub input_rows: usize,
+    pub subjects: usize,
+    pub results: usize,
+    pub insufficient: usize,
+    pub load: Duration,
+    pub compute: Duration,
+    pub write: Duration,
+}
+
+impl BatchSummary {
+    pub fn total(&self) -> Duration {
+        self.load + self.compute + self.write
+    }
+}
+
+/// Where the batch is, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchStage {
+    Loading { done: usize, total: usize },
+    Computing { done: usize, total: usize },
+    Writing { done: usize, total: usize },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the computation stopped unexpectedly: {0}")]
+    Compute(String),
+}
+
+pub async fn run_batch(
+    store: Arc<dyn Store>,
+    options: BatchOptions,
+    progress: impl Fn(BatchStage) + Send + Sync + 'static,
+) -> Result<BatchSummary, BatchError> {
+    let progress = Arc::new(progress);
+    let mut summary = BatchSummary::default();
+
+    let started = Instant::now();
+    let report = progress.clone();
+    let inputs = load_platform(store.as_ref(), move |done, total| {
+        report(BatchStage::Loading { done, total })
+    })
+    .await?;
+    summary.load = started.elapsed();
+    summary.organizations = inputs.orgs.len();
+    summary.users = inputs.records.len();
+    summary.input_rows = inputs.total_rows();
+
+    let started = Instant::now();
+    let snapshot = Snapshot {
+        now: options.now,
+        window: options.window,
+    };
+    let report = progress.clone();
+    let mut results = tokio::task::spawn_blocking(move || {
+        compute_all(&inputs, snapshot, &move |done, total| {
+            report(BatchStage::Computing { done, total })
+        })
+    })
+    .await
+    .map_err(|e| BatchError::Compute(e.to_string()))?;
+    if let Some(org) = options.org {
+        results.retain(|r| r.organization_id == Some(org));
+    }
+    summary.compute = started.elapsed();
+    summary.results = results.len();
+    summary.insufficient = results.iter().filter(|r| r.data.is_none()).count();
+    summary.subjects = {
+        let mut subjects: Vec<_> = results
+            .iter()
+            .map(|r| (r.key.subject_type, r.key.subject_id, r.key.role))
+            .collect();
+        subjects.sort();
+        subjects.dedup();
+        subjects.len()
+    };
+
+    let started = Instant::now();
+    for (i, chunk) in results.chunks(RESULTS_PER_WRITE).enumerate() {
+        store.upsert_results(chunk).await?;
+        progress(BatchStage::Writing {
+            done: (i * RESULTS_PER_WRITE + chunk.len()).min(results.len()),
+            total: results.len(),
+        });
+    }
+    summary.write = started.elapsed();
+    Ok(summary)
+}

@@ -1,0 +1,23 @@
+//! Storage names of the analytics (`data.md` 3.3: the API path names).
+
+pub const VELOCITY: &str = "velocity";
+pub const SKILL_GAP: &str = "skill-gap";
+pub const ENGAGEMENT: &str = "engagement";
+pub const MASTERY: &str = "mastery";
+pub const PERFORMANCE: &str = "performance";
+pub const CONTENT_EFFECTIVENESS: &str = "content-effectiveness";
+pub const DROP_OFF_RISK: &str = "drop-off-risk";
+pub const FORECAST: &str = "forecast";
+pub const RECOMMENDATIONS: &str = "recommendations";
+pub const PEER: &str = "peer";
+pub const SKILL_DEMAND: &str = "skill-demand";
+
+/// The learner analytics computed per learner by the batch.
+pub const LEARNER: [&str; 6] = [
+    VELOCITY,
+    SKILL_GAP,
+    ENGAGEMENT,
+    MASTERY,
+    PERFORMANCE,
+    CONTENT_EFFECTIVENESS,
+];

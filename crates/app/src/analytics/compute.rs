@@ -13,10 +13,19 @@ use la_domain::analytics::comparison::{peer, skill_demand};
 use la_domain::analytics::learner::{
     content_effectiveness, engagement, mastery, performance, skill_gap, velocity,
 };
+use la_domain::analytics::org::{
+    self as org_analytics, learning_culture, learning_velocity, strategic_alignment, team_analytics,
+};
+use la_domain::analytics::predictive::{drop_off, forecast, recommendations};
+use la_domain::analytics::trainer::{
+    cohort, course_health, course_performance, student_distribution, teaching_effectiveness,
+};
 use la_domain::analytics::{Analysis, Clock, LearnerRecord, Window};
 use la_domain::model::ValueProposition;
+use la_domain::{OrgId, UserId};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Platform-wide figures every subject's analytics read; built once per batch.
@@ -29,6 +38,7 @@ pub struct PlatformFigures {
     engagement_peers: engagement::OrgEngagementScores,
     acquisition: mastery::AcquisitionBenchmarks,
     performance: performance::PerformancePlatform,
+    statistics: recommendations::PlatformStatistics,
 }
 
 impl PlatformFigures {
@@ -46,7 +56,9 @@ impl PlatformFigures {
             skill_demand::platform_demand_scores(catalog, &demand_learners, &value_props, &clock);
         PlatformFigures {
             demand: skill_gap::PlatformDemand::from_scores(
-                scores.into_iter().map(|(skill, score)| (skill, score as f64)),
+                scores
+                    .into_iter()
+                    .map(|(skill, score)| (skill, score as f64)),
             ),
             popularity: skill_gap::CoursePopularity::build(records),
             path_times: velocity::PathTimeBenchmarks::build(records, catalog, &clock),
@@ -58,6 +70,7 @@ impl PlatformFigures {
             ),
             acquisition: mastery::build_benchmarks(records, catalog),
             performance: performance::build_platform(records, catalog),
+            statistics: recommendations::platform_statistics(records, catalog, &clock),
             value_props,
             demand_learners,
         }
@@ -108,6 +121,8 @@ fn stored<T: Serialize>(
 /// What phase 1 learns about a learner that later phases need.
 struct LearnerSignals {
     metrics: peer::ComputedMetrics,
+    /// AS-004.15 risk score (the maximum over active enrollments).
+    risk_score: Option<i64>,
 }
 
 /// All learner analytics of one learner (AS-001.1 … AS-001.6).
@@ -144,7 +159,24 @@ fn learner_results(
         &figures.path_times,
     );
     let learning_pace = velocity.ready().map(|v| v.average_pace);
-    results.push(stored(key(names::VELOCITY), org_id, velocity, snapshot.now, started));
+    let velocity_signal = velocity.ready().map(|v| recommendations::VelocitySignal {
+        status: match v.comparison_to_goal.status {
+            velocity::GoalStatus::Ahead => recommendations::PaceStatus::Ahead,
+            velocity::GoalStatus::OnTrack => recommendations::PaceStatus::OnTrack,
+            velocity::GoalStatus::Behind => recommendations::PaceStatus::Behind,
+            velocity::GoalStatus::Overdue => recommendations::PaceStatus::Overdue,
+            velocity::GoalStatus::NoTarget => recommendations::PaceStatus::NoTarget,
+        },
+        current_pace: v.current_pace,
+        target_pace: v.comparison_to_goal.target_pace,
+    });
+    results.push(stored(
+        key(names::VELOCITY),
+        org_id,
+        velocity,
+        snapshot.now,
+        started,
+    ));
 
     let started = Instant::now();
     let gap = skill_gap::compute(
@@ -155,18 +187,80 @@ fn learner_results(
         Some(&figures.demand),
         &figures.popularity,
     );
-    results.push(stored(key(names::SKILL_GAP), org_id, gap, snapshot.now, started));
+    let top_critical_gap = gap.ready().and_then(|g| {
+        g.prioritized_gaps
+            .iter()
+            .find(|gap| gap.is_critical)
+            .map(|gap| recommendations::SkillGapSignal {
+                skill_id: gap.skill_id,
+                skill_name: gap.skill_name.clone(),
+                current_level: gap.current_level,
+                target_level: gap.target_level,
+                priority_score: gap.priority_score,
+            })
+    });
+    results.push(stored(
+        key(names::SKILL_GAP),
+        org_id,
+        gap,
+        snapshot.now,
+        started,
+    ));
 
     let started = Instant::now();
     // The score of 7 days ago comes from the stored history once the job queue keeps it.
-    let engagement = engagement::compute(record, catalog, org, &clock, None, &figures.engagement_peers);
+    let engagement = engagement::compute(
+        record,
+        catalog,
+        org,
+        &clock,
+        None,
+        &figures.engagement_peers,
+    );
     let engagement_score = engagement.ready().map(|e| e.overall_score as f64);
-    results.push(stored(key(names::ENGAGEMENT), org_id, engagement, snapshot.now, started));
+    let engagement_time = engagement.ready().map(|e| {
+        let time = &e.breakdowns.time_investment;
+        recommendations::TimeSignal {
+            time_score: time.score,
+            hours_last_7_days: time.hours_last7_days,
+            recommended_hours_per_week: time.recommended_hours_per_week,
+        }
+    });
+    let preferred_type = engagement
+        .ready()
+        .and_then(|e| e.behavioral_patterns.preferred_content_type);
+    results.push(stored(
+        key(names::ENGAGEMENT),
+        org_id,
+        engagement,
+        snapshot.now,
+        started,
+    ));
 
     let started = Instant::now();
     let mastery = mastery::compute(record, catalog, &figures.acquisition, &[], &clock);
     let mastery_percentage = mastery.ready().map(|m| m.summary.mastery_percentage);
-    results.push(stored(key(names::MASTERY), org_id, mastery, snapshot.now, started));
+    let needs_review: Vec<recommendations::ReviewSignal> = mastery
+        .ready()
+        .map(|m| {
+            m.topic_breakdown
+                .iter()
+                .filter(|t| t.needs_review)
+                .map(|t| recommendations::ReviewSignal {
+                    skill_id: t.topic_id,
+                    skill_name: t.topic_name.clone(),
+                    retention_score: t.retention_score,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    results.push(stored(
+        key(names::MASTERY),
+        org_id,
+        mastery,
+        snapshot.now,
+        started,
+    ));
 
     let started = Instant::now();
     let performance = performance::compute(record, catalog, &figures.performance, &clock);
@@ -181,10 +275,63 @@ fn learner_results(
 
     let started = Instant::now();
     let content = content_effectiveness::compute(record, catalog, &clock, snapshot.window);
+    let best_type = content.ready().and_then(|c| c.recommended_content_type);
     results.push(stored(
         key(names::CONTENT_EFFECTIVENESS),
         org_id,
         content,
+        snapshot.now,
+        started,
+    ));
+
+    // AS-004.15 and AS-004.16 without a course or path: the riskiest active enrollment, the
+    // most recently active path. Stored daily histories join with the job queue.
+    let started = Instant::now();
+    let risk = drop_off::compute(record, catalog, &clock, None, &Default::default());
+    let risk_score = risk.ready().map(|r| r.risk_score);
+    results.push(stored(
+        key(names::DROP_OFF_RISK),
+        org_id,
+        risk,
+        snapshot.now,
+        started,
+    ));
+
+    let started = Instant::now();
+    let outlook = forecast::compute(
+        record,
+        catalog,
+        &clock,
+        snapshot.window,
+        &Default::default(),
+        &Default::default(),
+    );
+    results.push(stored(
+        key(names::FORECAST),
+        org_id,
+        outlook,
+        snapshot.now,
+        started,
+    ));
+
+    // AS-004.17 from the results above.
+    let started = Instant::now();
+    let mut signals = recommendations::LearnerSignals::from_predictive(record, catalog, &clock);
+    signals.top_critical_gap = top_critical_gap;
+    signals.needs_review = needs_review;
+    signals.velocity = velocity_signal;
+    signals.engagement_time = engagement_time;
+    signals.content_types = Some(recommendations::ContentTypeSignal {
+        best_type,
+        preferred_type,
+    });
+    // Saved/dismissed decisions are read from `recommendation_state` once the API writes them.
+    let advice =
+        recommendations::compute(record, catalog, &clock, &signals, &figures.statistics, &[]);
+    results.push(stored(
+        key(names::RECOMMENDATIONS),
+        org_id,
+        Analysis::Ready(advice),
         snapshot.now,
         started,
     ));
@@ -196,8 +343,203 @@ fn learner_results(
             engagement_score,
             mastery_percentage,
         },
+        risk_score,
     };
     (results, signals)
+}
+
+/// The four trainer analytics (T1-T4) of every trainer, from course cohorts built once.
+fn trainer_results(
+    inputs: &PlatformInputs,
+    engagement: &BTreeMap<UserId, f64>,
+    snapshot: Snapshot,
+) -> Vec<StoredResult> {
+    let catalog = &inputs.catalog;
+    let clock = Clock::utc(snapshot.now);
+    let cohorts = cohort::build_cohorts(catalog, inputs.records.iter());
+    let benchmarks = cohort::CourseBenchmarks::build(&cohorts);
+    let start = snapshot.now - chrono::Duration::days(snapshot.window.days());
+    let peers = teaching_effectiveness::TeachingPeers::build(
+        catalog,
+        &cohorts,
+        start,
+        snapshot.now,
+        &clock,
+    );
+    let trainers: Vec<&LearnerRecord> = inputs
+        .records
+        .iter()
+        .filter(|r| r.user.is_active && r.user.roles.contains(&Role::Trainer))
+        .collect();
+    trainers
+        .par_iter()
+        .flat_map_iter(|record| {
+            let user = &record.user;
+            let key = |analytics_type: &str| ResultKey {
+                subject_type: SubjectType::User,
+                subject_id: user.id.0,
+                role: Some(Role::Trainer),
+                analytics_type: analytics_type.to_owned(),
+                params_key: snapshot.params_key(),
+            };
+            let org = user.org_id;
+            let mut out = Vec::with_capacity(4);
+            let started = Instant::now();
+            let outcome =
+                course_performance::for_trainer(user, catalog, &cohorts, &benchmarks, &clock);
+            out.push(stored(
+                key(names::COURSE_PERFORMANCE),
+                org,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            let started = Instant::now();
+            let outcome =
+                course_health::for_trainer(user.id, catalog, &cohorts, &benchmarks, &clock);
+            out.push(stored(
+                key(names::COURSE_HEALTH),
+                org,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            let started = Instant::now();
+            let outcome = student_distribution::for_trainer(
+                user.id,
+                catalog,
+                &cohorts,
+                engagement,
+                &clock,
+                snapshot.window,
+            );
+            out.push(stored(
+                key(names::STUDENT_DISTRIBUTION),
+                org,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            let started = Instant::now();
+            let outcome = teaching_effectiveness::for_trainer(
+                user.id,
+                catalog,
+                &cohorts,
+                &peers,
+                &clock,
+                snapshot.window,
+            );
+            out.push(stored(
+                key(names::TEACHING_EFFECTIVENESS),
+                org,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            out
+        })
+        .collect()
+}
+
+/// The four organisation analytics (O1-O4) of every organisation.
+fn org_results(
+    inputs: &PlatformInputs,
+    employees: &BTreeMap<UserId, org_analytics::EmployeeMetrics>,
+    snapshot: Snapshot,
+) -> Vec<StoredResult> {
+    let catalog = &inputs.catalog;
+    let orgs: Vec<(&OrgId, &la_domain::analytics::OrgRecord)> = inputs.orgs.iter().collect();
+    orgs.par_iter()
+        .flat_map_iter(|(org_id, org)| {
+            let clock = Clock::in_zone(snapshot.now, org.org.timezone.as_deref());
+            let members: Vec<&LearnerRecord> = org
+                .members
+                .iter()
+                .filter_map(|id| inputs.record(*id))
+                .collect();
+            let metrics = org_analytics::build_org_metrics(
+                members
+                    .iter()
+                    .filter_map(|m| employees.get(&m.id()).map(|e| (m.id(), e.clone()))),
+            );
+            let key = |analytics_type: &str| ResultKey {
+                subject_type: SubjectType::Organization,
+                subject_id: org_id.0,
+                role: Some(Role::OrgAdmin),
+                analytics_type: analytics_type.to_owned(),
+                params_key: snapshot.params_key(),
+            };
+            let org_id = Some(**org_id);
+            let mut out = Vec::with_capacity(4);
+            let started = Instant::now();
+            let outcome = learning_velocity::compute(
+                org,
+                &members,
+                catalog,
+                &metrics,
+                &clock,
+                &learning_velocity::VelocityParams {
+                    period: None,
+                    department_id: None,
+                },
+            );
+            out.push(stored(
+                key(names::ORG_LEARNING_VELOCITY),
+                org_id,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            let started = Instant::now();
+            let outcome = strategic_alignment::compute(
+                org,
+                &members,
+                catalog,
+                &metrics,
+                &clock,
+                &strategic_alignment::AlignmentParams::for_window(&clock, snapshot.window),
+            );
+            out.push(stored(
+                key(names::STRATEGIC_ALIGNMENT),
+                org_id,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            let started = Instant::now();
+            let outcome = learning_culture::compute(
+                org,
+                &members,
+                catalog,
+                &metrics,
+                &clock,
+                learning_culture::default_span(&clock, snapshot.window),
+            );
+            out.push(stored(
+                key(names::LEARNING_CULTURE),
+                org_id,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            let started = Instant::now();
+            let outcome = team_analytics::compute(
+                org,
+                &members,
+                &metrics,
+                &clock,
+                &team_analytics::TeamParams::for_window(&clock, snapshot.window),
+            );
+            out.push(stored(
+                key(names::ORG_PERFORMANCE),
+                org_id,
+                outcome,
+                snapshot.now,
+                started,
+            ));
+            out
+        })
+        .collect()
 }
 
 /// Computes every analytic of the snapshot. `progress(done, total)` counts subjects.
@@ -221,7 +563,7 @@ pub fn compute_all(
         .map(|record| {
             let out = learner_results(record, inputs, &figures, snapshot);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n % 256 == 0 {
+            if n.is_multiple_of(256) {
                 progress(n, total);
             }
             out
@@ -261,6 +603,35 @@ pub fn compute_all(
         })
         .collect();
 
+    // Phase 2: trainers and organisations, from the learners' phase-1 figures.
+    let engagement: BTreeMap<UserId, f64> = learners
+        .iter()
+        .zip(&phase1)
+        .filter_map(|(r, (_, s))| s.metrics.engagement_score.map(|e| (r.id(), e)))
+        .collect();
+    let employees: BTreeMap<UserId, org_analytics::EmployeeMetrics> = learners
+        .iter()
+        .zip(&phase1)
+        .map(|(record, (_, signals))| {
+            (
+                record.id(),
+                org_analytics::EmployeeMetrics {
+                    average_pace: signals.metrics.learning_pace,
+                    engagement_score: signals.metrics.engagement_score,
+                    engagement_history: Vec::new(),
+                    mastery_percentage: signals.metrics.mastery_percentage,
+                    average_score: signals.metrics.average_score,
+                    drop_off_risk_level: signals
+                        .risk_score
+                        .map(|s| org_analytics::DropOffRiskLevel::from_risk_score(s as f64)),
+                    current_streak: None,
+                },
+            )
+        })
+        .collect();
+    let trainer_results = trainer_results(inputs, &engagement, snapshot);
+    let org_results = org_results(inputs, &employees, snapshot);
+
     // The platform subject: skill demand over the default timeframe.
     let started = Instant::now();
     let demand = skill_demand::compute(
@@ -287,6 +658,8 @@ pub fn compute_all(
 
     let mut results: Vec<StoredResult> = phase1.into_iter().flat_map(|(r, _)| r).collect();
     results.extend(peer_results);
+    results.extend(trainer_results);
+    results.extend(org_results);
     results.push(demand_result);
     results
 }

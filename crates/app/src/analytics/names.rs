@@ -12,6 +12,16 @@ pub const RECOMMENDATIONS: &str = "recommendations";
 pub const PEER: &str = "peer";
 pub const SKILL_DEMAND: &str = "skill-demand";
 
+pub const COURSE_PERFORMANCE: &str = "course-performance";
+pub const COURSE_HEALTH: &str = "course-health";
+pub const STUDENT_DISTRIBUTION: &str = "student-distribution";
+pub const TEACHING_EFFECTIVENESS: &str = "teaching-effectiveness";
+
+pub const ORG_LEARNING_VELOCITY: &str = "learning-velocity";
+pub const STRATEGIC_ALIGNMENT: &str = "strategic-alignment";
+pub const LEARNING_CULTURE: &str = "learning-culture";
+pub const ORG_PERFORMANCE: &str = "org-performance";
+
 /// The learner analytics computed per learner by the batch.
 pub const LEARNER: [&str; 6] = [
     VELOCITY,

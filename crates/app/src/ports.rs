@@ -8,6 +8,9 @@
 use crate::results::{ResultKey, StoredResult, SubjectType};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use la_domain::analytics::gamification::badges::BadgeAward;
+use la_domain::analytics::gamification::points::LedgerEntry;
+use la_domain::analytics::gamification::streaks::StreakState;
 use la_domain::model::{Dataset, EntityKind, Provenance};
 use la_domain::{OrgId, UserId};
 
@@ -114,6 +117,30 @@ pub trait ResultStore: Send + Sync {
     ) -> Result<Vec<StoredResult>, StoreError>;
 }
 
+/// One (user, role)'s gamification state as the batch derives it (decision 16).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GamificationState {
+    pub user_id: UserId,
+    pub role: la_domain::Role,
+    pub organization_id: Option<OrgId>,
+    pub ledger: Vec<LedgerEntry>,
+    /// Badges reached and not stored yet (awards are permanent).
+    pub new_awards: Vec<BadgeAward>,
+    pub streak: StreakState,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The service-owned gamification stores: points ledger, badge awards, streak state.
+#[async_trait]
+pub trait GamificationStore: Send + Sync {
+    /// Upserts ledger entries and streak rows and inserts new awards, idempotently.
+    async fn write_gamification(&self, states: &[GamificationState]) -> Result<(), StoreError>;
+    /// Every stored badge award per (user, role).
+    async fn badge_awards(
+        &self,
+    ) -> Result<std::collections::BTreeMap<(UserId, la_domain::Role), Vec<BadgeAward>>, StoreError>;
+}
+
 /// A local login account (the credential store of `api.md` 3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -132,11 +159,23 @@ pub trait AccountStore: Send + Sync {
 
 /// Everything one database adapter provides.
 pub trait Store:
-    SystemStore + IngestionStore + AnalyticsInputStore + ResultStore + AccountStore + 'static
+    SystemStore
+    + IngestionStore
+    + AnalyticsInputStore
+    + ResultStore
+    + GamificationStore
+    + AccountStore
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: SystemStore + IngestionStore + AnalyticsInputStore + ResultStore + AccountStore + 'static
+    T: SystemStore
+        + IngestionStore
+        + AnalyticsInputStore
+        + ResultStore
+        + GamificationStore
+        + AccountStore
+        + 'static
 {
 }

@@ -101,11 +101,74 @@ where
     R: Record,
 {
     let (placeholders, bind) = dialect;
+    let statements = sql::upserts(records, &[], placeholders);
+    run_in_transaction(pool, statements, bind).await
+}
+
+/// Runs statements in one transaction.
+pub(crate) async fn run_in_transaction<DB>(
+    pool: &Pool<DB>,
+    statements: Vec<Statement>,
+    bind: Binder<DB>,
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
     let mut tx = pool.begin().await.map_err(store_error)?;
-    for statement in sql::upserts(records, &[], placeholders) {
+    for statement in statements {
         execute::<DB>(&mut tx, statement, bind).await?;
     }
     tx.commit().await.map_err(store_error)
+}
+
+/// Writes gamification states: ledger and streak upserts, new awards, in one transaction.
+pub(crate) async fn write_gamification<DB>(
+    pool: &Pool<DB>,
+    states: &[la_app::ports::GamificationState],
+    dialect: (Placeholders, Binder<DB>),
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
+    let (placeholders, bind) = dialect;
+    let (ledger, awards, streaks) = crate::gamification::rows(states);
+    let mut statements = sql::upserts(&ledger, &[], placeholders);
+    statements.extend(sql::upserts(&awards, &[], placeholders));
+    statements.extend(sql::upserts(&streaks, &[], placeholders));
+    run_in_transaction(pool, statements, bind).await
+}
+
+/// Every stored badge award per (user, role).
+pub(crate) async fn badge_awards<DB>(
+    pool: &Pool<DB>,
+    bind: Binder<DB>,
+) -> Result<
+    std::collections::BTreeMap<
+        (la_domain::UserId, la_domain::Role),
+        Vec<la_domain::analytics::gamification::badges::BadgeAward>,
+    >,
+    StoreError,
+>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let rows: Vec<crate::gamification::AwardRow> =
+        fetch_records(pool, "ORDER BY user_id, role, badge_id", Vec::new(), bind).await?;
+    let mut awards = std::collections::BTreeMap::new();
+    for row in rows {
+        awards
+            .entry((row.user_id, row.role))
+            .or_insert_with(Vec::new)
+            .push(row.award);
+    }
+    Ok(awards)
 }
 
 /// Upserts a dataset in one transaction, referenced entities first.

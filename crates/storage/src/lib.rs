@@ -13,6 +13,7 @@ mod cells;
 mod common;
 mod decode;
 mod error;
+mod gamification;
 pub mod postgres;
 mod records;
 mod results;

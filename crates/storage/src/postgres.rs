@@ -11,6 +11,7 @@ use crate::value::Value;
 use async_trait::async_trait;
 use la_app::ports::*;
 use la_app::results::{ResultKey, StoredResult, SubjectType};
+use la_domain::analytics::gamification::badges::BadgeAward;
 use la_domain::model::{Dataset, EntityKind, Provenance};
 use la_domain::{OrgId, Role, UserId};
 use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions};
@@ -153,6 +154,19 @@ impl ResultStore for PgStore {
             bind,
         )
         .await
+    }
+}
+
+#[async_trait]
+impl GamificationStore for PgStore {
+    async fn write_gamification(&self, states: &[GamificationState]) -> Result<(), StoreError> {
+        common::write_gamification(&self.pool, states, (Placeholders::Numbered, bind)).await
+    }
+
+    async fn badge_awards(
+        &self,
+    ) -> Result<std::collections::BTreeMap<(UserId, Role), Vec<BadgeAward>>, StoreError> {
+        common::badge_awards(&self.pool, bind).await
     }
 }
 

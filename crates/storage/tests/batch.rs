@@ -18,7 +18,7 @@ async fn all_results(
 ) -> Vec<StoredResult> {
     let mut results = Vec::new();
     for user in &data.users {
-        for role in [Role::Learner, Role::Trainer] {
+        for role in [Role::Learner, Role::Trainer, Role::OrgAdmin] {
             results.extend(
                 store
                     .subject_results(SubjectType::User, user.id.0, Some(role))
@@ -46,6 +46,14 @@ async fn all_results(
         result.calculation_ms = 0;
     }
     results
+}
+
+fn demo_learner_id(data: &la_domain::model::Dataset) -> la_domain::UserId {
+    data.users
+        .iter()
+        .find(|u| u.email.as_deref() == Some("learner@demo.local"))
+        .expect("demo learner")
+        .id
 }
 
 #[tokio::test]
@@ -94,10 +102,30 @@ async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
         .iter()
         .filter(|u| u.roles.contains(&Role::Trainer))
         .count();
-    // 10 learner analytics per learner, 4 per trainer, 4 per organisation, skill demand.
+    let gamified: usize = data
+        .users
+        .iter()
+        .filter(|u| u.is_active)
+        .map(|u| {
+            u.roles
+                .iter()
+                .filter(|r| **r != Role::PlatformAdmin)
+                .count()
+        })
+        .sum();
+    // 10 learner analytics per learner, 4 per trainer, 4 per organisation, skill demand,
+    // and 3 gamification views per (user, role).
     assert_eq!(
         summary.results,
-        learners * 10 + trainers * 4 + data.organizations.len() * 4 + 1
+        learners * 10 + trainers * 4 + data.organizations.len() * 4 + 1 + gamified * 3
+    );
+    assert_eq!(summary.gamification_subjects, gamified);
+    let awards = store.badge_awards().await.unwrap();
+    assert!(
+        awards
+            .get(&(demo_learner_id(&data), Role::Learner))
+            .is_some_and(|a| !a.is_empty()),
+        "the demo learner has earned badges"
     );
     let demo_learner = data
         .users
@@ -108,10 +136,15 @@ async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
         .iter()
         .filter(|r| r.key.subject_id == demo_learner.id.0 && r.key.role == Some(Role::Learner))
         .collect();
-    assert_eq!(mine.len(), 10);
+    assert_eq!(mine.len(), 13, "10 analytics and 3 gamification views");
     for result in &mine {
         assert_eq!(result.calculated_at, now);
-        assert_eq!(result.key.params_key, "window=30d");
+        let expected_params = if result.key.analytics_type.starts_with("gamification-") {
+            "default"
+        } else {
+            "window=30d"
+        };
+        assert_eq!(result.key.params_key, expected_params);
         if result.key.analytics_type != "peer" {
             // The demo learner has data in every entity: every analytic says something.
             assert_eq!(

@@ -32,6 +32,8 @@ pub struct BatchSummary {
     pub subjects: usize,
     pub results: usize,
     pub insufficient: usize,
+    /// (user, role) pairs whose points, badges and streak state were written.
+    pub gamification_subjects: usize,
     pub load: Duration,
     pub compute: Duration,
     pub write: Duration,
@@ -84,15 +86,17 @@ pub async fn run_batch(
         window: options.window,
     };
     let report = progress.clone();
-    let mut results = tokio::task::spawn_blocking(move || {
+    let computed = tokio::task::spawn_blocking(move || {
         compute_all(&inputs, snapshot, &move |done, total| {
             report(BatchStage::Computing { done, total })
         })
     })
     .await
     .map_err(|e| BatchError::Compute(e.to_string()))?;
+    let (mut results, mut gamification) = (computed.results, computed.gamification);
     if let Some(org) = options.org {
         results.retain(|r| r.organization_id == Some(org));
+        gamification.retain(|g| g.organization_id == Some(org));
     }
     summary.compute = started.elapsed();
     summary.results = results.len();
@@ -115,6 +119,10 @@ pub async fn run_batch(
             total: results.len(),
         });
     }
+    for chunk in gamification.chunks(RESULTS_PER_WRITE / 4) {
+        store.write_gamification(chunk).await?;
+    }
+    summary.gamification_subjects = gamification.len();
     summary.write = started.elapsed();
     Ok(summary)
 }

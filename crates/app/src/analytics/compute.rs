@@ -6,10 +6,14 @@
 
 use super::load::PlatformInputs;
 use super::names;
+use crate::ports::GamificationState;
 use crate::results::{ResultKey, ResultStatus, StoredResult, SubjectType};
 use chrono::{DateTime, Utc};
 use la_domain::Role;
 use la_domain::analytics::comparison::{peer, skill_demand};
+use la_domain::analytics::gamification::{
+    self, BadgeAward, GamificationSubject, Leaderboards, RarityTable, leaderboard,
+};
 use la_domain::analytics::learner::{
     content_effectiveness, engagement, mastery, performance, skill_gap, velocity,
 };
@@ -25,7 +29,7 @@ use la_domain::model::ValueProposition;
 use la_domain::{OrgId, UserId};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 /// Platform-wide figures every subject's analytics read; built once per batch.
@@ -542,12 +546,151 @@ fn org_results(
         .collect()
 }
 
+/// The roles whose gamification the batch tracks (`analytics.md` 8: per user and role). The
+/// spec defines gamification for learners, trainers and org admins; a platform admin has no
+/// activities of their own that earn anything.
+const GAMIFIED_ROLES: [Role; 3] = [Role::Learner, Role::Trainer, Role::OrgAdmin];
+
+/// G1, G2 and G4 of every (user, role), and the state rows the batch keeps (decision 16).
+fn gamification_results(
+    inputs: &PlatformInputs,
+    snapshot: Snapshot,
+) -> (Vec<StoredResult>, Vec<GamificationState>) {
+    let catalog = &inputs.catalog;
+    let learner_awards: BTreeMap<UserId, Vec<BadgeAward>> = inputs
+        .awards
+        .iter()
+        .filter(|((_, role), _)| *role == Role::Learner)
+        .map(|((user, _), awards)| (*user, awards.clone()))
+        .collect();
+    let rarity = RarityTable::from_records(&inputs.records, snapshot.now, &learner_awards);
+    let departments: Vec<la_domain::model::Department> = inputs
+        .orgs
+        .values()
+        .flat_map(|o| o.departments.iter().cloned())
+        .collect();
+    // Opt-outs are read from `user_preferences` once the preferences endpoint writes them.
+    let opted_out = BTreeSet::new();
+    let boards: BTreeMap<Role, Leaderboards> = GAMIFIED_ROLES
+        .iter()
+        .map(|role| {
+            let participants =
+                leaderboard::build_participants(&inputs.records, snapshot.now, *role, &opted_out);
+            (*role, Leaderboards::build(participants, &departments))
+        })
+        .collect();
+    let subjects: Vec<(&LearnerRecord, Role)> = inputs
+        .records
+        .iter()
+        .filter(|r| r.user.is_active)
+        .flat_map(|r| {
+            GAMIFIED_ROLES
+                .iter()
+                .filter(|role| r.user.roles.contains(role))
+                .map(move |role| (r, *role))
+        })
+        .collect();
+    let per_subject: Vec<(Vec<StoredResult>, GamificationState)> = subjects
+        .par_iter()
+        .map(|(record, role)| {
+            let org = inputs.org_of(record);
+            let timezone = record
+                .user
+                .timezone
+                .as_deref()
+                .or(org.and_then(|o| o.org.timezone.as_deref()));
+            let clock = Clock::in_zone(snapshot.now, timezone);
+            let awards = inputs
+                .awards
+                .get(&(record.id(), *role))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let subject = GamificationSubject {
+                record,
+                catalog,
+                clock: &clock,
+                role: *role,
+                awards,
+            };
+            let key = |analytics_type: &str| ResultKey {
+                subject_type: SubjectType::User,
+                subject_id: record.id().0,
+                role: Some(*role),
+                analytics_type: analytics_type.to_owned(),
+                params_key: names::GAMIFICATION_PARAMS.to_owned(),
+            };
+            let org_id = record.user.org_id;
+            let (board_type, scope, period) = leaderboard::STATS_BOARD;
+            let started = Instant::now();
+            let board = boards[role]
+                .view(
+                    &leaderboard::Requester::of(&record.user),
+                    board_type,
+                    scope,
+                    period,
+                )
+                .ready()
+                .cloned();
+            let stats = gamification::views::stats(&subject, &rarity, false, board);
+            let mut results = vec![stored(
+                key(names::GAMIFICATION_STATS),
+                org_id,
+                Analysis::Ready(stats),
+                snapshot.now,
+                started,
+            )];
+            let started = Instant::now();
+            let achievements = gamification::views::achievements(&subject, &rarity);
+            results.push(stored(
+                key(names::GAMIFICATION_ACHIEVEMENTS),
+                org_id,
+                Analysis::Ready(achievements),
+                snapshot.now,
+                started,
+            ));
+            let started = Instant::now();
+            let streak = gamification::views::streak(&subject);
+            results.push(stored(
+                key(names::GAMIFICATION_STREAK),
+                org_id,
+                Analysis::Ready(streak),
+                snapshot.now,
+                started,
+            ));
+            let (ledger, new_awards, streak) = subject.state_updates();
+            let state = GamificationState {
+                user_id: record.id(),
+                role: *role,
+                organization_id: org_id,
+                ledger,
+                new_awards,
+                streak,
+                updated_at: snapshot.now,
+            };
+            (results, state)
+        })
+        .collect();
+    let mut results = Vec::with_capacity(per_subject.len() * 3);
+    let mut states = Vec::with_capacity(per_subject.len());
+    for (r, s) in per_subject {
+        results.extend(r);
+        states.push(s);
+    }
+    (results, states)
+}
+
+/// What a batch computed.
+pub struct Computed {
+    pub results: Vec<StoredResult>,
+    pub gamification: Vec<GamificationState>,
+}
+
 /// Computes every analytic of the snapshot. `progress(done, total)` counts subjects.
 pub fn compute_all(
     inputs: &PlatformInputs,
     snapshot: Snapshot,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<StoredResult> {
+) -> Computed {
     let figures = PlatformFigures::build(inputs, snapshot.now);
     let learners: Vec<&LearnerRecord> = inputs
         .records
@@ -661,5 +804,10 @@ pub fn compute_all(
     results.extend(trainer_results);
     results.extend(org_results);
     results.push(demand_result);
-    results
+    let (gamification_results, gamification) = gamification_results(inputs, snapshot);
+    results.extend(gamification_results);
+    Computed {
+        results,
+        gamification,
+    }
 }

@@ -1,7 +1,9 @@
 //! Loading the inputs of a batch: the catalogue once, then each organisation with a few
 //! bulk queries, grouped per learner in memory.
 
-use crate::ports::{AnalyticsInputStore, StoreError};
+use crate::ports::{AnalyticsInputStore, GamificationStore, StoreError};
+use la_domain::Role;
+use la_domain::analytics::gamification::BadgeAward;
 use la_domain::analytics::input::{Catalog, LearnerRecord, OrgRecord, group_by_user, group_orgs};
 use la_domain::{OrgId, UserId};
 use std::collections::BTreeMap;
@@ -13,6 +15,8 @@ pub struct PlatformInputs {
     pub orgs: BTreeMap<OrgId, OrgRecord>,
     /// Every user's record, sorted by id (the shape the domain's builders take).
     pub records: Vec<LearnerRecord>,
+    /// Badges already awarded per (user, role): awards are permanent.
+    pub awards: BTreeMap<(UserId, Role), Vec<BadgeAward>>,
     index: BTreeMap<UserId, usize>,
 }
 
@@ -32,6 +36,7 @@ impl PlatformInputs {
             catalog,
             orgs,
             records,
+            awards: BTreeMap::new(),
             index,
         }
     }
@@ -71,8 +76,8 @@ impl PlatformInputs {
 }
 
 /// Loads the catalogue and every organisation (`progress(done, total)` after each).
-pub async fn load_platform(
-    store: &dyn AnalyticsInputStore,
+pub async fn load_platform<S: AnalyticsInputStore + GamificationStore + ?Sized>(
+    store: &S,
     progress: impl Fn(usize, usize),
 ) -> Result<PlatformInputs, StoreError> {
     let catalog = Catalog::from_dataset(&store.load_catalog().await?);
@@ -85,5 +90,7 @@ pub async fn load_platform(
         records.extend(group_by_user(&data).into_values());
         progress(i + 1, org_ids.len());
     }
-    Ok(PlatformInputs::new(catalog, orgs, records))
+    let mut inputs = PlatformInputs::new(catalog, orgs, records);
+    inputs.awards = store.badge_awards().await?;
+    Ok(inputs)
 }

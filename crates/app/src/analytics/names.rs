@@ -22,6 +22,12 @@ pub const STRATEGIC_ALIGNMENT: &str = "strategic-alignment";
 pub const LEARNING_CULTURE: &str = "learning-culture";
 pub const ORG_PERFORMANCE: &str = "org-performance";
 
+pub const GAMIFICATION_STATS: &str = "gamification-stats";
+pub const GAMIFICATION_ACHIEVEMENTS: &str = "gamification-achievements";
+pub const GAMIFICATION_STREAK: &str = "gamification-streak";
+/// Gamification views take no window.
+pub const GAMIFICATION_PARAMS: &str = "default";
+
 /// The learner analytics computed per learner by the batch.
 pub const LEARNER: [&str; 6] = [
     VELOCITY,

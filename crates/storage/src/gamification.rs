@@ -1,0 +1,138 @@
+//! The column mapping of the gamification stores (`points_ledger`, `badge_awards`,
+//! `streak_state`; `data.md` 3.4).
+
+use crate::decode::{Cells, Decode, DecodeResult};
+use crate::records::Record;
+use crate::value::{ToValue, Value};
+use chrono::{DateTime, NaiveDate, Utc};
+use la_app::ports::GamificationState;
+use la_domain::analytics::gamification::badges::BadgeAward;
+use la_domain::{OrgId, Role, UserId};
+
+pub(crate) struct LedgerRow {
+    user_id: UserId,
+    role: Role,
+    event_type: &'static str,
+    source_id: String,
+    organization_id: Option<OrgId>,
+    points: i64,
+    occurred_at: DateTime<Utc>,
+}
+
+impl Record for LedgerRow {
+    const TABLE: &'static str = "points_ledger";
+    const KEY: &'static [&'static str] = &["user_id", "role", "event_type", "source_id"];
+    const COLUMNS: &'static [&'static str] = &[
+        "user_id",
+        "role",
+        "event_type",
+        "source_id",
+        "organization_id",
+        "points",
+        "occurred_at",
+    ];
+    fn push_values(&self, out: &mut Vec<Value>) {
+        out.push(self.user_id.to_value());
+        out.push(Value::Text(Some(self.role.as_str().to_owned())));
+        out.push(Value::Text(Some(self.event_type.to_owned())));
+        out.push(self.source_id.to_value());
+        out.push(self.organization_id.to_value());
+        out.push(Value::Int(Some(self.points)));
+        out.push(self.occurred_at.to_value());
+    }
+}
+
+pub(crate) struct AwardRow {
+    pub user_id: UserId,
+    pub role: Role,
+    pub award: BadgeAward,
+}
+
+impl Record for AwardRow {
+    const TABLE: &'static str = "badge_awards";
+    const KEY: &'static [&'static str] = &["user_id", "role", "badge_id"];
+    const COLUMNS: &'static [&'static str] = &["user_id", "role", "badge_id", "earned_at"];
+    fn push_values(&self, out: &mut Vec<Value>) {
+        out.push(self.user_id.to_value());
+        out.push(Value::Text(Some(self.role.as_str().to_owned())));
+        out.push(self.award.badge_id.to_value());
+        out.push(self.award.earned_at.to_value());
+    }
+}
+
+impl Decode for AwardRow {
+    fn decode(c: &mut impl Cells) -> DecodeResult<Self> {
+        Ok(AwardRow {
+            user_id: UserId(c.uuid()?),
+            role: c.parsed(Role::parse_wire)?,
+            award: BadgeAward {
+                badge_id: c.text()?,
+                earned_at: c.ts()?,
+            },
+        })
+    }
+}
+
+pub(crate) struct StreakRow {
+    user_id: UserId,
+    role: Role,
+    current_streak: u32,
+    longest_streak: u32,
+    last_active_date: Option<NaiveDate>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Record for StreakRow {
+    const TABLE: &'static str = "streak_state";
+    const KEY: &'static [&'static str] = &["user_id", "role"];
+    const COLUMNS: &'static [&'static str] = &[
+        "user_id",
+        "role",
+        "current_streak",
+        "longest_streak",
+        "last_active_date",
+        "updated_at",
+    ];
+    fn push_values(&self, out: &mut Vec<Value>) {
+        out.push(self.user_id.to_value());
+        out.push(Value::Text(Some(self.role.as_str().to_owned())));
+        out.push(Value::Int(Some(i64::from(self.current_streak))));
+        out.push(Value::Int(Some(i64::from(self.longest_streak))));
+        out.push(self.last_active_date.to_value());
+        out.push(self.updated_at.to_value());
+    }
+}
+
+/// The rows of a batch of states, per table.
+pub(crate) fn rows(
+    states: &[GamificationState],
+) -> (Vec<LedgerRow>, Vec<AwardRow>, Vec<StreakRow>) {
+    let mut ledger = Vec::new();
+    let mut awards = Vec::new();
+    let mut streaks = Vec::with_capacity(states.len());
+    for state in states {
+        ledger.extend(state.ledger.iter().map(|entry| LedgerRow {
+            user_id: state.user_id,
+            role: state.role,
+            event_type: entry.event_type.as_str(),
+            source_id: entry.source_id.clone(),
+            organization_id: state.organization_id,
+            points: entry.points,
+            occurred_at: entry.occurred_at,
+        }));
+        awards.extend(state.new_awards.iter().map(|award| AwardRow {
+            user_id: state.user_id,
+            role: state.role,
+            award: award.clone(),
+        }));
+        streaks.push(StreakRow {
+            user_id: state.user_id,
+            role: state.role,
+            current_streak: state.streak.current_streak,
+            longest_streak: state.streak.longest_streak,
+            last_active_date: state.streak.last_active_date,
+            updated_at: state.updated_at,
+        });
+    }
+    (ledger, awards, streaks)
+}

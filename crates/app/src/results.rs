@@ -76,13 +76,50 @@ pub struct ResultKey {
     pub params_key: String,
 }
 
+/// An analytic's output as JSON text: serialised once when computed (in parallel, without an
+/// intermediate tree) and served as it is. Two documents are equal when they hold the same
+/// JSON value (PostgreSQL's `jsonb` reorders keys and drops whitespace).
+#[derive(Debug, Clone)]
+pub struct JsonDocument(String);
+
+impl PartialEq for JsonDocument {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 || self.to_value() == other.to_value()
+    }
+}
+
+impl JsonDocument {
+    pub fn from_serializable<T: serde::Serialize>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_string(value).map(JsonDocument)
+    }
+
+    /// Wraps text that is known to be JSON (read back from the database), checking it.
+    pub fn from_text(text: String) -> Result<Self, serde_json::Error> {
+        serde_json::from_str::<&serde_json::value::RawValue>(&text)?;
+        Ok(JsonDocument(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The document as a JSON tree (for tests and rare inspection; serving uses the text).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).expect("a JsonDocument holds valid JSON")
+    }
+}
+
 /// One stored result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResult {
     pub key: ResultKey,
     pub organization_id: Option<OrgId>,
     /// The analytic's output object; `None` when the status is `insufficient_data`.
-    pub data: Option<serde_json::Value>,
+    pub data: Option<JsonDocument>,
     pub status: ResultStatus,
     pub low_confidence: bool,
     /// Share of required input families present, 0-1.

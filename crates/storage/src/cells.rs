@@ -75,6 +75,9 @@ impl Cells for RowCursor<'_, SqliteRow> {
         })
         .transpose()
     }
+    fn opt_json_text(&mut self) -> DecodeResult<Option<String>> {
+        self.opt_text()
+    }
     fn opt_json(&mut self) -> DecodeResult<Option<serde_json::Value>> {
         let text = self.opt_text()?;
         text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(self.last_column(), e)))
@@ -130,6 +133,12 @@ impl Cells for RowCursor<'_, PgRow> {
     fn opt_json(&mut self) -> DecodeResult<Option<serde_json::Value>> {
         let i = self.advance();
         self.row.try_get(i).map_err(store_error)
+    }
+    fn opt_json_text(&mut self) -> DecodeResult<Option<String>> {
+        let i = self.advance();
+        let raw: Option<sqlx::types::Json<Box<serde_json::value::RawValue>>> =
+            self.row.try_get(i).map_err(store_error)?;
+        Ok(raw.map(|json| json.0.get().to_owned()))
     }
     fn last_column(&self) -> String {
         column_name(self.row, self.next.saturating_sub(1))

@@ -64,6 +64,11 @@ fn bind(args: &mut PgArguments, value: Value) -> Result<(), sqlx::error::BoxDynE
         Value::Ts(v) => args.add(v),
         Value::Date(v) => args.add(v),
         Value::Json(v) => args.add(v.map(Json)),
+        Value::JsonText(v) => args.add(
+            v.map(serde_json::value::RawValue::from_string)
+                .transpose()?
+                .map(Json),
+        ),
     }
 }
 

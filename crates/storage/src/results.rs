@@ -4,7 +4,7 @@ use crate::decode::{Cells, Decode, DecodeResult};
 use crate::records::Record;
 use crate::value::{AsJson, ToValue, Value};
 use la_app::ports::StoreError;
-use la_app::results::{ResultKey, ResultStatus, StoredResult, SubjectType};
+use la_app::results::{JsonDocument, ResultKey, ResultStatus, StoredResult, SubjectType};
 use la_domain::{OrgId, Role};
 
 /// The stored spelling of "no role" (the platform subject); see migration 0002.
@@ -47,7 +47,9 @@ impl Record for StoredResult {
         out.push(key.analytics_type.to_value());
         out.push(key.params_key.to_value());
         out.push(self.organization_id.to_value());
-        out.push(Value::Json(self.data.clone()));
+        out.push(Value::JsonText(
+            self.data.as_ref().map(|d| d.as_str().to_owned()),
+        ));
         out.push(Value::Text(Some(self.status.as_str().to_owned())));
         out.push(self.low_confidence.to_value());
         out.push(self.coverage.to_value());
@@ -76,9 +78,13 @@ impl Decode for StoredResult {
                 params_key,
             },
             organization_id: c.opt_uuid()?.map(OrgId),
-            data: match c.opt_json()? {
-                Some(serde_json::Value::Null) | None => None,
-                Some(v) => Some(v),
+            data: match c.opt_json_text()? {
+                None => None,
+                Some(text) if text == "null" => None,
+                Some(text) => Some(
+                    JsonDocument::from_text(text)
+                        .map_err(|e| StoreError::Corrupt(format!("analytics_results.data: {e}")))?,
+                ),
             },
             status: c.parsed(|s| ResultStatus::parse(s).ok_or("unknown status"))?,
             low_confidence: c.bool()?,

@@ -79,6 +79,7 @@ fn bind(args: &mut SqliteArguments, value: Value) -> Result<(), sqlx::error::Box
         Value::Ts(v) => args.add(v.as_ref().map(sqlite_timestamp)),
         Value::Date(v) => args.add(v.map(|d| d.format("%Y-%m-%d").to_string())),
         Value::Json(v) => args.add(v.map(|j| j.to_string())),
+        Value::JsonText(v) => args.add(v),
     }
 }
 

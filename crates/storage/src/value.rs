@@ -21,6 +21,8 @@ pub(crate) enum Value {
     Ts(Option<DateTime<Utc>>),
     Date(Option<NaiveDate>),
     Json(Option<serde_json::Value>),
+    /// JSON already serialised to text.
+    JsonText(Option<String>),
 }
 
 /// SQLite stores timestamps as text in one fixed format (microseconds, `Z`), so that text

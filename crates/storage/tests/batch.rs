@@ -153,14 +153,19 @@ async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
                 "{}",
                 result.key.analytics_type
             );
-            assert!(result.data.as_ref().is_some_and(|d| d.is_object()));
+            assert!(
+                result
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.to_value().is_object())
+            );
         }
     }
     let velocity = mine
         .iter()
         .find(|r| r.key.analytics_type == "velocity")
         .unwrap();
-    assert!(velocity.data.as_ref().unwrap()["momentum"]["score"].is_i64());
+    assert!(velocity.data.as_ref().unwrap().to_value()["momentum"]["score"].is_i64());
 
     let second_summary = run_batch(store.clone(), options, |_| {}).await.unwrap();
     assert_eq!(second_summary.results, summary.results);

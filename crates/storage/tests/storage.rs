@@ -229,7 +229,7 @@ mod results {
             } else {
                 ResultStatus::InsufficientData
             },
-            data,
+            data: data.map(|d| la_app::results::JsonDocument::from_serializable(&d).unwrap()),
             low_confidence: false,
             coverage: 1.0,
             warnings: vec!["a warning".to_owned()],
@@ -301,7 +301,12 @@ mod results {
         // Recomputing replaces the row: same key, new time and data, no duplicate.
         let mut recomputed = velocity.clone();
         recomputed.calculated_at = Utc.with_ymd_and_hms(2026, 11, 2, 12, 30, 0).unwrap();
-        recomputed.data = Some(serde_json::json!({"currentPace": 4.0, "trend": "accelerating"}));
+        recomputed.data = Some(
+            la_app::results::JsonDocument::from_serializable(
+                &serde_json::json!({"currentPace": 4.0, "trend": "accelerating"}),
+            )
+            .unwrap(),
+        );
         store
             .upsert_results(std::slice::from_ref(&recomputed))
             .await

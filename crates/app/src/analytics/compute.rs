@@ -7,7 +7,7 @@
 use super::load::PlatformInputs;
 use super::names;
 use crate::ports::GamificationState;
-use crate::results::{ResultKey, ResultStatus, StoredResult, SubjectType};
+use crate::results::{JsonDocument, ResultKey, ResultStatus, StoredResult, SubjectType};
 use chrono::{DateTime, Utc};
 use la_domain::Role;
 use la_domain::analytics::comparison::{peer, skill_demand};
@@ -55,9 +55,50 @@ impl PlatformFigures {
             .values()
             .flat_map(|o| o.value_propositions.iter().cloned())
             .collect();
-        let demand_learners = skill_demand::project(records);
-        let scores =
-            skill_demand::platform_demand_scores(catalog, &demand_learners, &value_props, &clock);
+        // The builders are independent: run them side by side.
+        let (
+            (demand_learners, scores),
+            ((path_times, engagement_peers), (acquisition, (performance, statistics))),
+        ) = rayon::join(
+            || {
+                let learners = skill_demand::project(records);
+                let scores =
+                    skill_demand::platform_demand_scores(catalog, &learners, &value_props, &clock);
+                (learners, scores)
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || velocity::PathTimeBenchmarks::build(records, catalog, &clock),
+                            || {
+                                engagement::OrgEngagementScores::build(
+                                    records,
+                                    catalog,
+                                    &inputs.orgs,
+                                    now,
+                                )
+                            },
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || mastery::build_benchmarks(records, catalog),
+                            || {
+                                rayon::join(
+                                    || performance::build_platform(records, catalog),
+                                    || {
+                                        recommendations::platform_statistics(
+                                            records, catalog, &clock,
+                                        )
+                                    },
+                                )
+                            },
+                        )
+                    },
+                )
+            },
+        );
         PlatformFigures {
             demand: skill_gap::PlatformDemand::from_scores(
                 scores
@@ -65,16 +106,11 @@ impl PlatformFigures {
                     .map(|(skill, score)| (skill, score as f64)),
             ),
             popularity: skill_gap::CoursePopularity::build(records),
-            path_times: velocity::PathTimeBenchmarks::build(records, catalog, &clock),
-            engagement_peers: engagement::OrgEngagementScores::build(
-                records,
-                catalog,
-                &inputs.orgs,
-                now,
-            ),
-            acquisition: mastery::build_benchmarks(records, catalog),
-            performance: performance::build_platform(records, catalog),
-            statistics: recommendations::platform_statistics(records, catalog, &clock),
+            path_times,
+            engagement_peers,
+            acquisition,
+            performance,
+            statistics,
             value_props,
             demand_learners,
         }
@@ -104,7 +140,10 @@ fn stored<T: Serialize>(
 ) -> StoredResult {
     let (data, status) = match outcome {
         Analysis::Ready(value) => (
-            Some(serde_json::to_value(value).expect("analytics outputs serialise to JSON")),
+            Some(
+                JsonDocument::from_serializable(&value)
+                    .expect("analytics outputs serialise to JSON"),
+            ),
             ResultStatus::Complete,
         ),
         Analysis::InsufficientData(_) => (None, ResultStatus::InsufficientData),

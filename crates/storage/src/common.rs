@@ -316,3 +316,93 @@ where
         ..Dataset::default()
     })
 }
+
+/// The port implementations whose SQL is shared by both backends; each backend module
+/// invokes this with its store type and placeholder style, and supplies `bind`.
+macro_rules! shared_ports {
+    ($store:ty, $placeholders:expr) => {
+        #[async_trait::async_trait]
+        impl la_app::ports::AnalyticsInputStore for $store {
+            async fn organization_ids(
+                &self,
+            ) -> Result<Vec<la_domain::OrgId>, la_app::ports::StoreError> {
+                crate::common::organization_ids(&self.pool, bind).await
+            }
+
+            async fn load_catalog(
+                &self,
+            ) -> Result<la_domain::model::Dataset, la_app::ports::StoreError> {
+                crate::common::load_catalog(&self.pool, bind).await
+            }
+
+            async fn load_organization(
+                &self,
+                org: la_domain::OrgId,
+            ) -> Result<la_domain::model::Dataset, la_app::ports::StoreError> {
+                crate::common::load_organization(&self.pool, org, bind).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl la_app::ports::ResultStore for $store {
+            async fn upsert_results(
+                &self,
+                results: &[la_app::results::StoredResult],
+            ) -> Result<(), la_app::ports::StoreError> {
+                crate::common::upsert_records(&self.pool, results, ($placeholders, bind)).await
+            }
+
+            async fn get_result(
+                &self,
+                key: &la_app::results::ResultKey,
+            ) -> Result<Option<la_app::results::StoredResult>, la_app::ports::StoreError> {
+                let mut found: Vec<la_app::results::StoredResult> = crate::common::fetch_records(
+                    &self.pool,
+                    crate::results::KEY_FILTER,
+                    crate::results::key_params(key),
+                    bind,
+                )
+                .await?;
+                Ok(found.pop())
+            }
+
+            async fn subject_results(
+                &self,
+                subject_type: la_app::results::SubjectType,
+                subject_id: uuid::Uuid,
+                role: Option<la_domain::Role>,
+            ) -> Result<Vec<la_app::results::StoredResult>, la_app::ports::StoreError> {
+                crate::common::fetch_records(
+                    &self.pool,
+                    crate::results::SUBJECT_FILTER,
+                    crate::results::subject_params(subject_type, subject_id, role),
+                    bind,
+                )
+                .await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl la_app::ports::GamificationStore for $store {
+            async fn write_gamification(
+                &self,
+                states: &[la_app::ports::GamificationState],
+            ) -> Result<(), la_app::ports::StoreError> {
+                crate::common::write_gamification(&self.pool, states, ($placeholders, bind)).await
+            }
+
+            async fn badge_awards(
+                &self,
+            ) -> Result<
+                std::collections::BTreeMap<
+                    (la_domain::UserId, la_domain::Role),
+                    Vec<la_domain::analytics::gamification::BadgeAward>,
+                >,
+                la_app::ports::StoreError,
+            > {
+                crate::common::badge_awards(&self.pool, bind).await
+            }
+        }
+    };
+}
+pub(crate) use shared_ports;

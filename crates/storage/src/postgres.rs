@@ -4,21 +4,17 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
-use crate::results;
 use crate::sql::Placeholders;
 use crate::unnest;
 use crate::value::Value;
 use async_trait::async_trait;
 use la_app::ports::*;
-use la_app::results::{ResultKey, StoredResult, SubjectType};
-use la_domain::analytics::gamification::badges::BadgeAward;
+use la_domain::UserId;
 use la_domain::model::{Dataset, EntityKind, Provenance};
-use la_domain::{OrgId, Role, UserId};
 use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 use sqlx::{Arguments, AssertSqlSafe, Row};
 use std::time::Duration;
-use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -114,66 +110,7 @@ impl IngestionStore for PgStore {
     }
 }
 
-#[async_trait]
-impl AnalyticsInputStore for PgStore {
-    async fn organization_ids(&self) -> Result<Vec<OrgId>, StoreError> {
-        common::organization_ids(&self.pool, bind).await
-    }
-
-    async fn load_catalog(&self) -> Result<Dataset, StoreError> {
-        common::load_catalog(&self.pool, bind).await
-    }
-
-    async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError> {
-        common::load_organization(&self.pool, org, bind).await
-    }
-}
-
-#[async_trait]
-impl ResultStore for PgStore {
-    async fn upsert_results(&self, results: &[StoredResult]) -> Result<(), StoreError> {
-        common::upsert_records(&self.pool, results, (Placeholders::Numbered, bind)).await
-    }
-
-    async fn get_result(&self, key: &ResultKey) -> Result<Option<StoredResult>, StoreError> {
-        let mut found: Vec<StoredResult> = common::fetch_records(
-            &self.pool,
-            results::KEY_FILTER,
-            results::key_params(key),
-            bind,
-        )
-        .await?;
-        Ok(found.pop())
-    }
-
-    async fn subject_results(
-        &self,
-        subject_type: SubjectType,
-        subject_id: Uuid,
-        role: Option<Role>,
-    ) -> Result<Vec<StoredResult>, StoreError> {
-        common::fetch_records(
-            &self.pool,
-            results::SUBJECT_FILTER,
-            results::subject_params(subject_type, subject_id, role),
-            bind,
-        )
-        .await
-    }
-}
-
-#[async_trait]
-impl GamificationStore for PgStore {
-    async fn write_gamification(&self, states: &[GamificationState]) -> Result<(), StoreError> {
-        common::write_gamification(&self.pool, states, (Placeholders::Numbered, bind)).await
-    }
-
-    async fn badge_awards(
-        &self,
-    ) -> Result<std::collections::BTreeMap<(UserId, Role), Vec<BadgeAward>>, StoreError> {
-        common::badge_awards(&self.pool, bind).await
-    }
-}
+common::shared_ports!(PgStore, Placeholders::Numbered);
 
 #[async_trait]
 impl AccountStore for PgStore {

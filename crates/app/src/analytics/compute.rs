@@ -718,45 +718,47 @@ fn gamification_results(
     (results, states)
 }
 
-/// What a batch computed.
-pub struct Computed {
-    pub results: Vec<StoredResult>,
-    pub gamification: Vec<GamificationState>,
-}
+/// Learners computed (and handed to the sink) per step of phase 1: bounds how many results
+/// wait in memory and lets writing overlap with computing.
+const LEARNERS_PER_STEP: usize = 1_024;
 
-/// Computes every analytic of the snapshot. `progress(done, total)` counts subjects.
+/// Computes every analytic of the snapshot, handing results to `sink` in chunks as they are
+/// ready (so the caller can write while the rest is computed), and returns the gamification
+/// state to store. `progress(done, total)` counts learners.
 pub fn compute_all(
     inputs: &PlatformInputs,
     snapshot: Snapshot,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Computed {
+    sink: &(dyn Fn(Vec<StoredResult>) + Sync),
+) -> Vec<GamificationState> {
     let figures = PlatformFigures::build(inputs, snapshot.now);
     let learners: Vec<&LearnerRecord> = inputs
         .records
         .iter()
         .filter(|r| r.user.is_active && r.user.roles.contains(&Role::Learner))
         .collect();
-    let total = learners.len() + 1;
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = learners.len();
 
-    // Phase 1: every learner's own analytics, in parallel.
-    let phase1: Vec<(Vec<StoredResult>, LearnerSignals)> = learners
-        .par_iter()
-        .map(|record| {
-            let out = learner_results(record, inputs, &figures, snapshot);
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n.is_multiple_of(256) {
-                progress(n, total);
-            }
-            out
-        })
-        .collect();
-
+    // Phase 1: every learner's own analytics, in parallel, a step at a time.
+    let mut signals: Vec<LearnerSignals> = Vec::with_capacity(learners.len());
+    for (step, chunk) in learners.chunks(LEARNERS_PER_STEP).enumerate() {
+        let computed: Vec<(Vec<StoredResult>, LearnerSignals)> = chunk
+            .par_iter()
+            .map(|record| learner_results(record, inputs, &figures, snapshot))
+            .collect();
+        let mut results = Vec::with_capacity(computed.len() * names::LEARNER.len() + 32);
+        for (r, s) in computed {
+            results.extend(r);
+            signals.push(s);
+        }
+        sink(results);
+        progress((step * LEARNERS_PER_STEP + chunk.len()).min(total), total);
+    }
     // Phase 2: comparisons that need every learner's phase-1 figures.
     let snapshots: Vec<peer::PeerSnapshot> = learners
         .iter()
-        .zip(&phase1)
-        .map(|(record, (_, signals))| {
+        .zip(&signals)
+        .map(|(record, signals)| {
             peer::PeerSnapshot::from_record(record, &inputs.catalog, &signals.metrics)
         })
         .collect();
@@ -788,13 +790,13 @@ pub fn compute_all(
     // Phase 2: trainers and organisations, from the learners' phase-1 figures.
     let engagement: BTreeMap<UserId, f64> = learners
         .iter()
-        .zip(&phase1)
-        .filter_map(|(r, (_, s))| s.metrics.engagement_score.map(|e| (r.id(), e)))
+        .zip(&signals)
+        .filter_map(|(r, s)| s.metrics.engagement_score.map(|e| (r.id(), e)))
         .collect();
     let employees: BTreeMap<UserId, org_analytics::EmployeeMetrics> = learners
         .iter()
-        .zip(&phase1)
-        .map(|(record, (_, signals))| {
+        .zip(&signals)
+        .map(|(record, signals)| {
             (
                 record.id(),
                 org_analytics::EmployeeMetrics {
@@ -836,17 +838,11 @@ pub fn compute_all(
         snapshot.now,
         started,
     );
-    progress(total, total);
-
-    let mut results: Vec<StoredResult> = phase1.into_iter().flat_map(|(r, _)| r).collect();
-    results.extend(peer_results);
-    results.extend(trainer_results);
-    results.extend(org_results);
-    results.push(demand_result);
+    sink(peer_results);
+    sink(trainer_results);
+    sink(org_results);
+    sink(vec![demand_result]);
     let (gamification_results, gamification) = gamification_results(inputs, snapshot);
-    results.extend(gamification_results);
-    Computed {
-        results,
-        gamification,
-    }
+    sink(gamification_results);
+    gamification
 }

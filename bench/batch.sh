@@ -17,7 +17,7 @@ work=$(mktemp -d -t la-bench-XXXX)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release -q -p learning-analytics
-bin=target/release/learning-analytics
+bin=${CARGO_TARGET_DIR:-target}/release/learning-analytics
 export LA_DATA_DIR="$work" LA_LOG=warn
 
 rows=()

@@ -5,7 +5,7 @@ use crate::cells::RowCursor;
 use crate::decode::{Cells, Decode};
 use crate::error::store_error;
 use crate::records::Record;
-use crate::sql::{self, Placeholders, Statement};
+use crate::sql::{self, Statement};
 use crate::value::{ToValue, Value};
 use futures_util::TryStreamExt;
 use la_app::ports::{StoreError, WriteSummary};
@@ -92,7 +92,7 @@ where
 pub(crate) async fn upsert_records<DB, R>(
     pool: &Pool<DB>,
     records: &[R],
-    dialect: (Placeholders, Binder<DB>),
+    bind: Binder<DB>,
 ) -> Result<(), StoreError>
 where
     DB: Database,
@@ -100,8 +100,7 @@ where
     DB::Arguments: IntoArguments<DB>,
     R: Record,
 {
-    let (placeholders, bind) = dialect;
-    let statements = sql::upserts(records, &[], placeholders);
+    let statements = sql::upserts(records, &[]);
     run_in_transaction(pool, statements, bind).await
 }
 
@@ -121,25 +120,6 @@ where
         execute::<DB>(&mut tx, statement, bind).await?;
     }
     tx.commit().await.map_err(store_error)
-}
-
-/// Writes gamification states: ledger and streak upserts, new awards, in one transaction.
-pub(crate) async fn write_gamification<DB>(
-    pool: &Pool<DB>,
-    states: &[la_app::ports::GamificationState],
-    dialect: (Placeholders, Binder<DB>),
-) -> Result<(), StoreError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-{
-    let (placeholders, bind) = dialect;
-    let (ledger, awards, streaks) = crate::gamification::rows(states);
-    let mut statements = sql::upserts(&ledger, &[], placeholders);
-    statements.extend(sql::upserts(&awards, &[], placeholders));
-    statements.extend(sql::upserts(&streaks, &[], placeholders));
-    run_in_transaction(pool, statements, bind).await
 }
 
 /// Every stored badge award per (user, role).
@@ -176,7 +156,7 @@ pub(crate) async fn write_dataset<DB>(
     pool: &Pool<DB>,
     data: &Dataset,
     provenance: Provenance,
-    dialect: (Placeholders, Binder<DB>),
+    bind: Binder<DB>,
 ) -> Result<WriteSummary, StoreError>
 where
     DB: Database,
@@ -185,8 +165,7 @@ where
 {
     let mut tx = pool.begin().await.map_err(store_error)?;
     let mut summary = WriteSummary::default();
-    let (placeholders, bind) = dialect;
-    for (kind, statement) in sql::dataset_upserts(data, provenance, placeholders) {
+    for (kind, statement) in sql::dataset_upserts(data, provenance) {
         let rows = statement.rows as u64;
         execute::<DB>(&mut tx, statement, bind).await?;
         summary.add(kind, rows);
@@ -318,9 +297,10 @@ where
 }
 
 /// The port implementations whose SQL is shared by both backends; each backend module
-/// invokes this with its store type and placeholder style, and supplies `bind`.
+/// invokes this with its store type and its bulk-upsert method (`upsert_rows`), and supplies
+/// `bind`.
 macro_rules! shared_ports {
-    ($store:ty, $placeholders:expr) => {
+    ($store:ty) => {
         #[async_trait::async_trait]
         impl la_app::ports::AnalyticsInputStore for $store {
             async fn organization_ids(
@@ -349,7 +329,7 @@ macro_rules! shared_ports {
                 &self,
                 results: &[la_app::results::StoredResult],
             ) -> Result<(), la_app::ports::StoreError> {
-                crate::common::upsert_records(&self.pool, results, ($placeholders, bind)).await
+                self.upsert_rows(results).await
             }
 
             async fn get_result(
@@ -388,7 +368,10 @@ macro_rules! shared_ports {
                 &self,
                 states: &[la_app::ports::GamificationState],
             ) -> Result<(), la_app::ports::StoreError> {
-                crate::common::write_gamification(&self.pool, states, ($placeholders, bind)).await
+                let (ledger, awards, streaks) = crate::gamification::rows(states);
+                self.upsert_rows(&ledger).await?;
+                self.upsert_rows(&awards).await?;
+                self.upsert_rows(&streaks).await
             }
 
             async fn badge_awards(

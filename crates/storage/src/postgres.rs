@@ -4,7 +4,7 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
-use crate::sql::Placeholders;
+use crate::records::Record;
 use crate::unnest;
 use crate::value::Value;
 use async_trait::async_trait;
@@ -94,12 +94,12 @@ impl IngestionStore for PgStore {
             .map_err(|e| StoreError::Other(format!("cannot encode the batch: {e}")))?;
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let mut summary = WriteSummary::default();
-        for statement in statements {
+        for (kind, statement) in statements {
             sqlx::query_with(AssertSqlSafe(statement.sql), statement.args)
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
-            summary.add(statement.kind, statement.rows as u64);
+            summary.add(kind, statement.rows as u64);
         }
         tx.commit().await.map_err(store_error)?;
         Ok(summary)
@@ -110,7 +110,23 @@ impl IngestionStore for PgStore {
     }
 }
 
-common::shared_ports!(PgStore, Placeholders::Numbered);
+common::shared_ports!(PgStore);
+
+impl PgStore {
+    /// Upserts rows of a service table through `UNNEST`, in one transaction.
+    async fn upsert_rows<R: Record>(&self, records: &[R]) -> Result<(), StoreError> {
+        let statements = unnest::upserts(records)
+            .map_err(|e| StoreError::Other(format!("cannot encode the rows: {e}")))?;
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        for statement in statements {
+            sqlx::query_with(AssertSqlSafe(statement.sql), statement.args)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+}
 
 #[async_trait]
 impl AccountStore for PgStore {

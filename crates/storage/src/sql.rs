@@ -1,4 +1,5 @@
-//! SQL text shared by both dialects: multi-row upserts with `ON CONFLICT … DO UPDATE`.
+//! Multi-row upserts (`INSERT … VALUES (…), (…) ON CONFLICT … DO UPDATE`), the bulk-write path
+//! of SQLite (PostgreSQL uses `UNNEST` arrays, `unnest.rs`), and the conflict clause both share.
 
 use crate::records::{Entity, Record, for_each_entity_in_dependency_order};
 use crate::value::{ToValue, Value};
@@ -10,16 +11,8 @@ const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 /// statement's plan and buffer modest.
 const MAX_ROWS_PER_STATEMENT: usize = 1_000;
 
-/// How bind parameters are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Placeholders {
-    /// `$1, $2, …` (PostgreSQL).
-    Numbered,
-    /// `?, ?, …` (SQLite). SQLite resolves each *named* parameter by a linear scan, which
-    /// makes binding a 30 000-parameter statement quadratic; anonymous ones bind by position.
-    Anonymous,
-}
-
+/// Parameters are anonymous `?`: SQLite resolves each *named* parameter (`$n`) by a linear
+/// scan, which makes binding a 30 000-parameter statement quadratic.
 /// One multi-row statement ready to bind.
 pub(crate) struct Statement {
     pub rows: usize,
@@ -30,10 +23,9 @@ pub(crate) struct Statement {
 /// Columns every ingestion row carries after its own (filled from the batch's provenance).
 pub(crate) const PROVENANCE_COLUMNS: [&str; 2] = ["source", "synced_at"];
 
-fn upsert_sql<R: Record>(rows: usize, trailing: &[&str], placeholders: Placeholders) -> String {
+fn upsert_sql<R: Record>(rows: usize, trailing: &[&str]) -> String {
     let columns: Vec<&str> = R::COLUMNS.iter().chain(trailing).copied().collect();
     let mut sql = format!("INSERT INTO {} ({}) VALUES ", R::TABLE, columns.join(", "));
-    let mut n = 0;
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
@@ -43,14 +35,7 @@ fn upsert_sql<R: Record>(rows: usize, trailing: &[&str], placeholders: Placehold
             if column > 0 {
                 sql.push_str(", ");
             }
-            match placeholders {
-                Placeholders::Numbered => {
-                    n += 1;
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-                Placeholders::Anonymous => sql.push('?'),
-            }
+            sql.push('?');
         }
         sql.push(')');
     }
@@ -74,11 +59,7 @@ pub(crate) fn conflict_clause<R: Record>(columns: &[&str]) -> String {
 }
 
 /// Multi-row upserts of `records`, each row followed by the `trailing` columns' values.
-pub(crate) fn upserts<R: Record>(
-    records: &[R],
-    trailing: &[(&str, Value)],
-    placeholders: Placeholders,
-) -> Vec<Statement> {
+pub(crate) fn upserts<R: Record>(records: &[R], trailing: &[(&str, Value)]) -> Vec<Statement> {
     let width = R::COLUMNS.len() + trailing.len();
     let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).min(MAX_ROWS_PER_STATEMENT);
     let trailing_columns: Vec<&str> = trailing.iter().map(|(c, _)| *c).collect();
@@ -92,7 +73,7 @@ pub(crate) fn upserts<R: Record>(
             }
             Statement {
                 rows: chunk.len(),
-                sql: upsert_sql::<R>(chunk.len(), &trailing_columns, placeholders),
+                sql: upsert_sql::<R>(chunk.len(), &trailing_columns),
                 values,
             }
         })
@@ -102,7 +83,6 @@ pub(crate) fn upserts<R: Record>(
 fn push_entity_statements<R: Entity>(
     records: &[R],
     provenance: Provenance,
-    placeholders: Placeholders,
     out: &mut Vec<(EntityKind, Statement)>,
 ) {
     let trailing = [
@@ -110,7 +90,7 @@ fn push_entity_statements<R: Entity>(
         (PROVENANCE_COLUMNS[1], provenance.synced_at.to_value()),
     ];
     out.extend(
-        upserts(records, &trailing, placeholders)
+        upserts(records, &trailing)
             .into_iter()
             .map(|s| (R::KIND, s)),
     );
@@ -120,12 +100,11 @@ fn push_entity_statements<R: Entity>(
 pub(crate) fn dataset_upserts(
     data: &Dataset,
     provenance: Provenance,
-    placeholders: Placeholders,
 ) -> Vec<(EntityKind, Statement)> {
     let mut out = Vec::new();
     macro_rules! push {
         ($field:ident) => {
-            push_entity_statements(&data.$field, provenance, placeholders, &mut out);
+            push_entity_statements(&data.$field, provenance, &mut out);
         };
     }
     for_each_entity_in_dependency_order!(push);
@@ -143,19 +122,15 @@ mod tests {
     use la_domain::model::{HelpRequest, Session};
 
     #[test]
-    fn upserts_number_placeholders_across_rows_and_update_only_non_key_columns() {
-        let sql = upsert_sql::<HelpRequest>(2, &PROVENANCE_COLUMNS, Placeholders::Numbered);
+    fn upserts_bind_rows_anonymously_and_update_only_non_key_columns() {
+        let sql = upsert_sql::<HelpRequest>(2, &PROVENANCE_COLUMNS);
         assert_eq!(
             sql,
             "INSERT INTO help_requests (user_id, occurred_at, course_id, source, synced_at) \
-             VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10) \
+             VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) \
              ON CONFLICT (user_id, occurred_at) DO UPDATE SET course_id = excluded.course_id, \
              source = excluded.source, synced_at = excluded.synced_at"
         );
-        assert!(upsert_sql::<Session>(1, &[], Placeholders::Numbered).contains("ON CONFLICT (id)"));
-        assert!(
-            upsert_sql::<HelpRequest>(2, &PROVENANCE_COLUMNS, Placeholders::Anonymous)
-                .contains("VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON CONFLICT")
-        );
+        assert!(upsert_sql::<Session>(1, &[]).contains("ON CONFLICT (id)"));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
-use crate::sql::Placeholders;
+use crate::records::Record;
 use crate::value::{Value, sqlite_timestamp};
 use async_trait::async_trait;
 use la_app::ports::*;
@@ -101,13 +101,7 @@ impl IngestionStore for SqliteStore {
         data: &Dataset,
         provenance: Provenance,
     ) -> Result<WriteSummary, StoreError> {
-        common::write_dataset(
-            &self.pool,
-            data,
-            provenance,
-            (Placeholders::Anonymous, bind),
-        )
-        .await
+        common::write_dataset(&self.pool, data, provenance, bind).await
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -115,7 +109,14 @@ impl IngestionStore for SqliteStore {
     }
 }
 
-common::shared_ports!(SqliteStore, Placeholders::Anonymous);
+common::shared_ports!(SqliteStore);
+
+impl SqliteStore {
+    /// Upserts rows of a service table with multi-row statements, in one transaction.
+    async fn upsert_rows<R: Record>(&self, records: &[R]) -> Result<(), StoreError> {
+        common::upsert_records(&self.pool, records, bind).await
+    }
+}
 
 #[async_trait]
 impl AccountStore for SqliteStore {

@@ -2,7 +2,7 @@
 //! parameter per value, so a 10 000-row statement has a dozen parameters, parses once and
 //! binds without per-value overhead.
 
-use crate::records::{Entity, for_each_entity_in_dependency_order};
+use crate::records::{Entity, Record, for_each_entity_in_dependency_order};
 use crate::sql::{PROVENANCE_COLUMNS, conflict_clause};
 use crate::value::{ToValue, Value};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -88,13 +88,13 @@ impl Column {
 
 /// One `INSERT … SELECT * FROM UNNEST(…) ON CONFLICT …` with its arguments.
 pub(crate) struct UnnestStatement {
-    pub kind: EntityKind,
     pub rows: usize,
     pub sql: String,
     pub args: PgArguments,
 }
 
-fn statement<R: Entity>(
+/// The upsert of `records` (each row followed by the `trailing` columns' values).
+pub(crate) fn statement<R: Record>(
     records: &[R],
     trailing: &[(&str, Value)],
 ) -> Result<UnnestStatement, BoxDynError> {
@@ -136,18 +136,25 @@ fn statement<R: Entity>(
         column.bind(&mut args)?;
     }
     Ok(UnnestStatement {
-        kind: R::KIND,
         rows: records.len(),
         sql,
         args,
     })
 }
 
+/// Upserts of `records` in statements of at most [`ROWS_PER_STATEMENT`] rows.
+pub(crate) fn upserts<R: Record>(records: &[R]) -> Result<Vec<UnnestStatement>, BoxDynError> {
+    records
+        .chunks(ROWS_PER_STATEMENT)
+        .map(|chunk| statement(chunk, &[]))
+        .collect()
+}
+
 /// The statements that upsert a whole dataset, referenced entities first.
 pub(crate) fn dataset_upserts(
     data: &Dataset,
     provenance: Provenance,
-) -> Result<Vec<UnnestStatement>, BoxDynError> {
+) -> Result<Vec<(EntityKind, UnnestStatement)>, BoxDynError> {
     let trailing = [
         (PROVENANCE_COLUMNS[0], provenance.source.to_value()),
         (PROVENANCE_COLUMNS[1], provenance.synced_at.to_value()),
@@ -156,10 +163,14 @@ pub(crate) fn dataset_upserts(
     macro_rules! push {
         ($field:ident) => {
             for chunk in data.$field.chunks(ROWS_PER_STATEMENT) {
-                out.push(statement(chunk, &trailing)?);
+                out.push((entity_kind(chunk), statement(chunk, &trailing)?));
             }
         };
     }
     for_each_entity_in_dependency_order!(push);
     Ok(out)
+}
+
+fn entity_kind<R: Entity>(_: &[R]) -> EntityKind {
+    R::KIND
 }

@@ -161,6 +161,18 @@ fn stored<T: Serialize>(
     }
 }
 
+/// Runs one analytic, timing it, and stores its outcome under `key`.
+fn timed<T: Serialize>(
+    key: ResultKey,
+    organization_id: Option<OrgId>,
+    calculated_at: DateTime<Utc>,
+    compute: impl FnOnce() -> Analysis<T>,
+) -> StoredResult {
+    let started = Instant::now();
+    let outcome = compute();
+    stored(key, organization_id, outcome, calculated_at, started)
+}
+
 /// What phase 1 learns about a learner that later phases need.
 struct LearnerSignals {
     metrics: peer::ComputedMetrics,
@@ -427,57 +439,44 @@ fn trainer_results(
             };
             let org = user.org_id;
             let mut out = Vec::with_capacity(4);
-            let started = Instant::now();
-            let outcome =
-                course_performance::for_trainer(user, catalog, &cohorts, &benchmarks, &clock);
-            out.push(stored(
+            out.push(timed(
                 key(names::COURSE_PERFORMANCE),
                 org,
-                outcome,
                 snapshot.now,
-                started,
+                || course_performance::for_trainer(user, catalog, &cohorts, &benchmarks, &clock),
             ));
-            let started = Instant::now();
-            let outcome =
-                course_health::for_trainer(user.id, catalog, &cohorts, &benchmarks, &clock);
-            out.push(stored(
-                key(names::COURSE_HEALTH),
-                org,
-                outcome,
-                snapshot.now,
-                started,
-            ));
-            let started = Instant::now();
-            let outcome = student_distribution::for_trainer(
-                user.id,
-                catalog,
-                &cohorts,
-                engagement,
-                &clock,
-                snapshot.window,
-            );
-            out.push(stored(
+            out.push(timed(key(names::COURSE_HEALTH), org, snapshot.now, || {
+                course_health::for_trainer(user.id, catalog, &cohorts, &benchmarks, &clock)
+            }));
+            out.push(timed(
                 key(names::STUDENT_DISTRIBUTION),
                 org,
-                outcome,
                 snapshot.now,
-                started,
+                || {
+                    student_distribution::for_trainer(
+                        user.id,
+                        catalog,
+                        &cohorts,
+                        engagement,
+                        &clock,
+                        snapshot.window,
+                    )
+                },
             ));
-            let started = Instant::now();
-            let outcome = teaching_effectiveness::for_trainer(
-                user.id,
-                catalog,
-                &cohorts,
-                &peers,
-                &clock,
-                snapshot.window,
-            );
-            out.push(stored(
+            out.push(timed(
                 key(names::TEACHING_EFFECTIVENESS),
                 org,
-                outcome,
                 snapshot.now,
-                started,
+                || {
+                    teaching_effectiveness::for_trainer(
+                        user.id,
+                        catalog,
+                        &cohorts,
+                        &peers,
+                        &clock,
+                        snapshot.window,
+                    )
+                },
             ));
             out
         })
@@ -514,71 +513,67 @@ fn org_results(
             };
             let org_id = Some(**org_id);
             let mut out = Vec::with_capacity(4);
-            let started = Instant::now();
-            let outcome = learning_velocity::compute(
-                org,
-                &members,
-                catalog,
-                &metrics,
-                &clock,
-                &learning_velocity::VelocityParams {
-                    period: None,
-                    department_id: None,
-                },
-            );
-            out.push(stored(
+            out.push(timed(
                 key(names::ORG_LEARNING_VELOCITY),
                 org_id,
-                outcome,
                 snapshot.now,
-                started,
+                || {
+                    learning_velocity::compute(
+                        org,
+                        &members,
+                        catalog,
+                        &metrics,
+                        &clock,
+                        &learning_velocity::VelocityParams {
+                            period: None,
+                            department_id: None,
+                        },
+                    )
+                },
             ));
-            let started = Instant::now();
-            let outcome = strategic_alignment::compute(
-                org,
-                &members,
-                catalog,
-                &metrics,
-                &clock,
-                &strategic_alignment::AlignmentParams::for_window(&clock, snapshot.window),
-            );
-            out.push(stored(
+            out.push(timed(
                 key(names::STRATEGIC_ALIGNMENT),
                 org_id,
-                outcome,
                 snapshot.now,
-                started,
+                || {
+                    strategic_alignment::compute(
+                        org,
+                        &members,
+                        catalog,
+                        &metrics,
+                        &clock,
+                        &strategic_alignment::AlignmentParams::for_window(&clock, snapshot.window),
+                    )
+                },
             ));
-            let started = Instant::now();
-            let outcome = learning_culture::compute(
-                org,
-                &members,
-                catalog,
-                &metrics,
-                &clock,
-                learning_culture::default_span(&clock, snapshot.window),
-            );
-            out.push(stored(
+            out.push(timed(
                 key(names::LEARNING_CULTURE),
                 org_id,
-                outcome,
                 snapshot.now,
-                started,
+                || {
+                    learning_culture::compute(
+                        org,
+                        &members,
+                        catalog,
+                        &metrics,
+                        &clock,
+                        learning_culture::default_span(&clock, snapshot.window),
+                    )
+                },
             ));
-            let started = Instant::now();
-            let outcome = team_analytics::compute(
-                org,
-                &members,
-                &metrics,
-                &clock,
-                &team_analytics::TeamParams::for_window(&clock, snapshot.window),
-            );
-            out.push(stored(
+            out.push(timed(
                 key(names::ORG_PERFORMANCE),
                 org_id,
-                outcome,
                 snapshot.now,
-                started,
+                || {
+                    team_analytics::compute(
+                        org,
+                        &members,
+                        &metrics,
+                        &clock,
+                        &team_analytics::TeamParams::for_window(&clock, snapshot.window),
+                    )
+                },
             ));
             out
         })

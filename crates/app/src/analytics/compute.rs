@@ -361,6 +361,9 @@ fn learner_results(
         &Default::default(),
         &Default::default(),
     );
+    let forecast_signal = outlook
+        .ready()
+        .map(recommendations::ForecastSignal::from_forecast);
     results.push(stored(
         key(names::FORECAST),
         org_id,
@@ -371,15 +374,28 @@ fn learner_results(
 
     // AS-004.17 from the results above.
     let started = Instant::now();
-    let mut signals = recommendations::LearnerSignals::from_predictive(record, catalog, &clock);
-    signals.top_critical_gap = top_critical_gap;
-    signals.needs_review = needs_review;
-    signals.velocity = velocity_signal;
-    signals.engagement_time = engagement_time;
-    signals.content_types = Some(recommendations::ContentTypeSignal {
-        best_type,
-        preferred_type,
-    });
+    // The forecast signal reuses the forecast above instead of computing it again.
+    let signals = recommendations::LearnerSignals {
+        drop_off: drop_off::risk_by_course(record, catalog, &clock)
+            .into_iter()
+            .map(
+                |(course_id, (risk_score, risk_level))| recommendations::CourseRiskSignal {
+                    course_id,
+                    risk_score,
+                    risk_level,
+                },
+            )
+            .collect(),
+        forecast: forecast_signal,
+        top_critical_gap,
+        needs_review,
+        velocity: velocity_signal,
+        engagement_time,
+        content_types: Some(recommendations::ContentTypeSignal {
+            best_type,
+            preferred_type,
+        }),
+    };
     // Saved/dismissed decisions are read from `recommendation_state` once the API writes them.
     let advice =
         recommendations::compute(record, catalog, &clock, &signals, &figures.statistics, &[]);

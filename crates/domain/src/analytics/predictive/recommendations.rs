@@ -837,6 +837,22 @@ pub struct ForecastSignal {
     pub weekly_study_hours: f64,
 }
 
+impl ForecastSignal {
+    /// The signal of an already computed AS-004.16 forecast.
+    pub fn from_forecast(f: &forecast::LearningOutcomeForecast) -> Self {
+        ForecastSignal {
+            target_id: match f.scope {
+                ForecastScope::Course => f.course_id.map(|c| c.to_string()),
+                ForecastScope::Path => f.path_id.map(|p| p.to_string()),
+            }
+            .unwrap_or_default(),
+            name: f.scope_name.clone(),
+            completion_probability: f.forecast.completion_probability,
+            weekly_study_hours: f.scenario.weekly_study_hours,
+        }
+    }
+}
+
 /// The top critical gap of AS-001.2.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SkillGapSignal {
@@ -911,16 +927,7 @@ impl LearnerSignals {
             &forecast::ForecastHistory::default(),
         )
         .ready()
-        .map(|f| ForecastSignal {
-            target_id: match f.scope {
-                ForecastScope::Course => f.course_id.map(|c| c.to_string()),
-                ForecastScope::Path => f.path_id.map(|p| p.to_string()),
-            }
-            .unwrap_or_default(),
-            name: f.scope_name.clone(),
-            completion_probability: f.forecast.completion_probability,
-            weekly_study_hours: f.scenario.weekly_study_hours,
-        });
+        .map(ForecastSignal::from_forecast);
         LearnerSignals {
             drop_off,
             forecast,

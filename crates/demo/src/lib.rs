@@ -162,7 +162,7 @@ pub fn learner_archetypes(cfg: &DemoConfig) -> Vec<(UserId, Archetype)> {
 /// The whole dataset in memory (fine for the default size).
 pub fn generate(cfg: &DemoConfig) -> Dataset {
     let mut all = Dataset::default();
-    generate_in_chunks(cfg, usize::MAX, |chunk, _, _| append(&mut all, chunk));
+    generate_in_chunks(cfg, usize::MAX, |chunk, _, _| all.append(chunk));
     all
 }
 
@@ -200,45 +200,4 @@ pub fn generate_in_chunks(
     if in_chunk > 0 {
         on_chunk(chunk, done, total);
     }
-}
-
-/// Appends every list of `from` to the same list of `into`.
-fn append(into: &mut Dataset, from: Dataset) {
-    macro_rules! extend {
-        ($($field:ident),* $(,)?) => {{
-            // Destructure so that a new Dataset field fails to compile here until added.
-            let Dataset { $($field),* } = from;
-            $(into.$field.extend($field);)*
-        }};
-    }
-    extend!(
-        organizations,
-        departments,
-        teams,
-        users,
-        sessions,
-        skills,
-        courses,
-        modules,
-        enrollments,
-        module_progress,
-        assessments,
-        assessment_attempts,
-        user_skills,
-        skill_targets,
-        skill_demand,
-        learning_paths,
-        user_learning_paths,
-        topic_completions,
-        content_items,
-        content_interactions,
-        content_shares,
-        help_requests,
-        practice_submissions,
-        course_reviews,
-        kpis,
-        value_propositions,
-        mentoring_events,
-        upstream_recommendations,
-    );
 }

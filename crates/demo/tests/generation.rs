@@ -87,48 +87,9 @@ fn chunks_concatenate_to_the_whole_dataset() {
 
     let mut joined = Dataset::default();
     for chunk in chunks {
-        append(&mut joined, chunk);
+        joined.append(chunk);
     }
     assert_eq!(&joined, data());
-}
-
-fn append(into: &mut Dataset, from: Dataset) {
-    macro_rules! extend {
-        ($($field:ident),*) => {{
-            let Dataset { $($field),* } = from;
-            $(into.$field.extend($field);)*
-        }};
-    }
-    extend!(
-        organizations,
-        departments,
-        teams,
-        users,
-        sessions,
-        skills,
-        courses,
-        modules,
-        enrollments,
-        module_progress,
-        assessments,
-        assessment_attempts,
-        user_skills,
-        skill_targets,
-        skill_demand,
-        learning_paths,
-        user_learning_paths,
-        topic_completions,
-        content_items,
-        content_interactions,
-        content_shares,
-        help_requests,
-        practice_submissions,
-        course_reviews,
-        kpis,
-        value_propositions,
-        mentoring_events,
-        upstream_recommendations
-    );
 }
 
 /// Counting convention (see the crate docs): learners are main-org users holding the learner

@@ -164,32 +164,7 @@ async fn bulk_reads_return_exactly_what_was_written() {
     for org in orgs {
         let part = store.load_organization(org).await.unwrap();
         assert_eq!(part.organizations.len(), 1);
-        macro_rules! append {
-            ($($field:ident),*) => { $(read.$field.extend(part.$field);)* };
-        }
-        append!(
-            organizations,
-            departments,
-            teams,
-            users,
-            sessions,
-            enrollments,
-            module_progress,
-            assessment_attempts,
-            user_skills,
-            skill_targets,
-            user_learning_paths,
-            topic_completions,
-            content_interactions,
-            content_shares,
-            help_requests,
-            practice_submissions,
-            course_reviews,
-            kpis,
-            value_propositions,
-            mentoring_events,
-            upstream_recommendations
-        );
+        read.append(part);
     }
     let (expected, actual) = (canonical(&data), canonical(&read));
     for (entity, rows) in &expected {

@@ -97,6 +97,47 @@ impl Dataset {
         ]
     }
 
+    /// Appends every list of `other` to the same list of `self`.
+    pub fn append(&mut self, other: Dataset) {
+        macro_rules! extend {
+            ($($field:ident),* $(,)?) => {{
+                // Destructured, so that a new field fails to compile here until it is added.
+                let Dataset { $($field),* } = other;
+                $(self.$field.extend($field);)*
+            }};
+        }
+        extend!(
+            organizations,
+            departments,
+            teams,
+            users,
+            sessions,
+            skills,
+            courses,
+            modules,
+            enrollments,
+            module_progress,
+            assessments,
+            assessment_attempts,
+            user_skills,
+            skill_targets,
+            skill_demand,
+            learning_paths,
+            user_learning_paths,
+            topic_completions,
+            content_items,
+            content_interactions,
+            content_shares,
+            help_requests,
+            practice_submissions,
+            course_reviews,
+            kpis,
+            value_propositions,
+            mentoring_events,
+            upstream_recommendations,
+        );
+    }
+
     pub fn total_records(&self) -> usize {
         self.counts().iter().map(|(_, n)| n).sum()
     }

@@ -5,6 +5,7 @@
 //! [`ports::StoreError`]; adapters implement the ports and the binary wires them together.
 
 pub mod analytics;
+pub mod auth;
 pub mod demo;
 pub mod passwords;
 pub mod ports;

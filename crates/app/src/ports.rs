@@ -157,6 +157,106 @@ pub trait AccountStore: Send + Sync {
     async fn find_account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError>;
 }
 
+/// What the API shows of a user who logs in (`api.md` 2.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserProfile {
+    pub id: UserId,
+    pub email: Option<String>,
+    pub full_name: String,
+    pub roles: Vec<la_domain::Role>,
+    pub organization_id: Option<OrgId>,
+    pub is_active: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// A refresh token to store: only its SHA-256 hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRefreshToken {
+    pub id: uuid::Uuid,
+    pub hash: Vec<u8>,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored refresh token with the state of its family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRefreshToken {
+    pub id: uuid::Uuid,
+    pub sid: uuid::Uuid,
+    pub user_id: UserId,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub family_revoked: bool,
+}
+
+/// Why a session family was revoked (`session_families.revoke_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeReason {
+    Logout,
+    ReuseDetected,
+}
+
+impl RevokeReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevokeReason::Logout => "logout",
+            RevokeReason::ReuseDetected => "reuse_detected",
+        }
+    }
+}
+
+/// What an access token's session looks like now (`api.md` 3.1 checks beyond the signature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCheck {
+    /// The family is unknown or revoked.
+    pub session_revoked: bool,
+    pub token_revoked: bool,
+    pub user_active: bool,
+}
+
+/// Sessions (refresh-token families), refresh tokens and the access-token denylist.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn user_profile(&self, user: UserId) -> Result<Option<UserProfile>, StoreError>;
+    async fn record_login(&self, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Starts a family with its first token, in one transaction.
+    async fn start_session(
+        &self,
+        sid: uuid::Uuid,
+        user: UserId,
+        first: &NewRefreshToken,
+    ) -> Result<(), StoreError>;
+    async fn find_refresh_token(
+        &self,
+        hash: &[u8],
+    ) -> Result<Option<StoredRefreshToken>, StoreError>;
+    /// Marks `spent` used and stores its successor in one transaction; `false` (and nothing
+    /// written) when `spent` was already used, i.e. a concurrent or replayed refresh.
+    async fn rotate_refresh_token(
+        &self,
+        spent: uuid::Uuid,
+        sid: uuid::Uuid,
+        next: &NewRefreshToken,
+    ) -> Result<bool, StoreError>;
+    async fn revoke_session(
+        &self,
+        sid: uuid::Uuid,
+        reason: RevokeReason,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn revoke_access_token(
+        &self,
+        jti: uuid::Uuid,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn check_session(
+        &self,
+        sid: uuid::Uuid,
+        jti: uuid::Uuid,
+        user: UserId,
+    ) -> Result<SessionCheck, StoreError>;
+}
+
 /// Everything one database adapter provides.
 pub trait Store:
     SystemStore
@@ -165,6 +265,7 @@ pub trait Store:
     + ResultStore
     + GamificationStore
     + AccountStore
+    + SessionStore
     + 'static
 {
 }
@@ -176,6 +277,7 @@ impl<T> Store for T where
         + ResultStore
         + GamificationStore
         + AccountStore
+        + SessionStore
         + 'static
 {
 }

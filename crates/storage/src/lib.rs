@@ -17,6 +17,7 @@ mod gamification;
 pub mod postgres;
 mod records;
 mod results;
+mod sessions;
 mod sql;
 pub mod sqlite;
 mod unnest;

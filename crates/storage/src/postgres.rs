@@ -60,6 +60,7 @@ fn bind(args: &mut PgArguments, value: Value) -> Result<(), sqlx::error::BoxDynE
         Value::Ts(v) => args.add(v),
         Value::Date(v) => args.add(v),
         Value::Json(v) => args.add(v.map(Json)),
+        Value::Bytes(v) => args.add(v),
         Value::JsonText(v) => args.add(
             v.map(serde_json::value::RawValue::from_string)
                 .transpose()?
@@ -111,6 +112,7 @@ impl IngestionStore for PgStore {
 }
 
 common::shared_ports!(PgStore);
+crate::sessions::session_store!(PgStore);
 
 impl PgStore {
     /// Upserts rows of a service table through `UNNEST`, in one transaction.

@@ -75,6 +75,7 @@ fn bind(args: &mut SqliteArguments, value: Value) -> Result<(), sqlx::error::Box
         Value::Ts(v) => args.add(v.as_ref().map(sqlite_timestamp)),
         Value::Date(v) => args.add(v.map(|d| d.format("%Y-%m-%d").to_string())),
         Value::Json(v) => args.add(v.map(|j| j.to_string())),
+        Value::Bytes(v) => args.add(v),
         Value::JsonText(v) => args.add(v),
     }
 }
@@ -110,6 +111,7 @@ impl IngestionStore for SqliteStore {
 }
 
 common::shared_ports!(SqliteStore);
+crate::sessions::session_store!(SqliteStore);
 
 impl SqliteStore {
     /// Upserts rows of a service table with multi-row statements, in one transaction.

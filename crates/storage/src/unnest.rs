@@ -25,6 +25,7 @@ enum Column {
     Ts(Vec<Option<DateTime<Utc>>>),
     Date(Vec<Option<NaiveDate>>),
     Json(Vec<Option<Json<serde_json::Value>>>),
+    Bytes(Vec<Option<Vec<u8>>>),
 }
 
 impl Column {
@@ -38,6 +39,7 @@ impl Column {
             Value::Ts(_) => Column::Ts(Vec::with_capacity(capacity)),
             Value::Date(_) => Column::Date(Vec::with_capacity(capacity)),
             Value::Json(_) | Value::JsonText(_) => Column::Json(Vec::with_capacity(capacity)),
+            Value::Bytes(_) => Column::Bytes(Vec::with_capacity(capacity)),
         }
     }
 
@@ -51,6 +53,7 @@ impl Column {
             (Column::Bool(c), Value::Bool(v)) => c.push(v),
             (Column::Ts(c), Value::Ts(v)) => c.push(v),
             (Column::Date(c), Value::Date(v)) => c.push(v),
+            (Column::Bytes(c), Value::Bytes(v)) => c.push(v),
             (Column::Json(c), Value::Json(v)) => c.push(v.map(Json)),
             (Column::Json(c), Value::JsonText(v)) => {
                 c.push(v.map(|t| Json(serde_json::from_str(&t).expect("JSON text is valid JSON"))))
@@ -68,6 +71,7 @@ impl Column {
             Column::Bool(_) => "bool[]",
             Column::Ts(_) => "timestamptz[]",
             Column::Date(_) => "date[]",
+            Column::Bytes(_) => "bytea[]",
             Column::Json(_) => "jsonb[]",
         }
     }
@@ -81,6 +85,7 @@ impl Column {
             Column::Bool(c) => args.add(c),
             Column::Ts(c) => args.add(c),
             Column::Date(c) => args.add(c),
+            Column::Bytes(c) => args.add(c),
             Column::Json(c) => args.add(c),
         }
     }

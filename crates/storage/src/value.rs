@@ -23,6 +23,7 @@ pub(crate) enum Value {
     Json(Option<serde_json::Value>),
     /// JSON already serialised to text.
     JsonText(Option<String>),
+    Bytes(Option<Vec<u8>>),
 }
 
 /// SQLite stores timestamps as text in one fixed format (microseconds, `Z`), so that text

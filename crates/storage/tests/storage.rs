@@ -130,6 +130,93 @@ async fn demo_accounts_are_found_by_email_case_insensitively() {
     db.close().await;
 }
 
+#[tokio::test]
+async fn refresh_tokens_rotate_once_and_revocation_shows_in_the_session_check() {
+    use la_app::ports::{NewRefreshToken, RevokeReason};
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let store = db.store();
+    let data = small_demo();
+    store.write_dataset(&data, provenance()).await.unwrap();
+    let user = data.users.iter().find(|u| u.email.is_some()).unwrap();
+    store
+        .upsert_account(user.id, "$argon2id$fake")
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let token = |hash: u8| NewRefreshToken {
+        id: uuid::Uuid::new_v4(),
+        hash: vec![hash; 32],
+        issued_at: now,
+        expires_at: now + chrono::Duration::days(7),
+    };
+    let sid = uuid::Uuid::new_v4();
+    let first = token(1);
+    store.start_session(sid, user.id, &first).await.unwrap();
+    store.record_login(user.id, now).await.unwrap();
+    let profile = store.user_profile(user.id).await.unwrap().unwrap();
+    assert_eq!(profile.email, user.email);
+    assert_eq!(
+        profile.last_login_at.map(|t| t.timestamp_millis()),
+        Some(now.timestamp_millis())
+    );
+
+    let found = store.find_refresh_token(&[1; 32]).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.sid, found.user_id),
+        (first.id, sid, user.id)
+    );
+    assert!(found.used_at.is_none() && !found.family_revoked);
+    // The first rotation wins; presenting the spent token again rotates nothing.
+    assert!(
+        store
+            .rotate_refresh_token(first.id, sid, &token(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .rotate_refresh_token(first.id, sid, &token(3))
+            .await
+            .unwrap()
+    );
+    assert!(store.find_refresh_token(&[3; 32]).await.unwrap().is_none());
+    let spent = store.find_refresh_token(&[1; 32]).await.unwrap().unwrap();
+    assert!(spent.used_at.is_some());
+
+    let jti = uuid::Uuid::new_v4();
+    let check = store.check_session(sid, jti, user.id).await.unwrap();
+    assert!(!check.session_revoked && !check.token_revoked && check.user_active);
+    let unknown = store
+        .check_session(uuid::Uuid::new_v4(), jti, user.id)
+        .await
+        .unwrap();
+    assert!(
+        unknown.session_revoked,
+        "an unknown session counts as revoked"
+    );
+
+    store
+        .revoke_session(sid, RevokeReason::Logout, now)
+        .await
+        .unwrap();
+    store
+        .revoke_access_token(jti, now + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let check = store.check_session(sid, jti, user.id).await.unwrap();
+    assert!(check.session_revoked && check.token_revoked);
+    assert!(
+        store
+            .find_refresh_token(&[2; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .family_revoked
+    );
+    db.close().await;
+}
+
 /// Every entity list as sorted JSON lines, so datasets compare regardless of row order.
 fn canonical(data: &Dataset) -> serde_json::Map<String, serde_json::Value> {
     let serde_json::Value::Object(lists) = serde_json::to_value(data).unwrap() else {

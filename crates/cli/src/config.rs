@@ -68,6 +68,13 @@ pub struct Settings {
     pub demo_password: Secret,
     pub log_format: LogFormat,
     pub log_filter: String,
+    /// `iss` and `aud` of access tokens (`api.md` 3.1: configurable).
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// Scales every rate limit of `api.md` 3.4; 1 in production (only tests raise it).
+    pub rate_limit_multiplier: u32,
+    /// Origins allowed by CORS (exact match; empty = no cross-origin access).
+    pub cors_origins: Vec<String>,
 }
 
 /// The keys a TOML configuration file may set (all optional).
@@ -85,6 +92,10 @@ struct FileSettings {
     demo_password: Option<String>,
     log_format: Option<String>,
     log: Option<String>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    rate_limit_multiplier: Option<u32>,
+    cors_origins: Option<Vec<String>>,
 }
 
 /// The documented defaults (README, "Configuration").
@@ -169,6 +180,26 @@ impl Settings {
             ),
             None => Secret(development_secret(&data_dir)?),
         };
+        let rate_limit_multiplier = match env("LA_RATE_LIMIT_MULTIPLIER") {
+            Some(v) => v.parse::<u32>().ok().filter(|n| *n >= 1).with_context(|| {
+                format!("LA_RATE_LIMIT_MULTIPLIER `{v}` is not a whole number >= 1")
+            })?,
+            None => file.rate_limit_multiplier.unwrap_or(1),
+        };
+        if production && rate_limit_multiplier != 1 {
+            bail!("LA_RATE_LIMIT_MULTIPLIER is for tests; production uses the specified limits");
+        }
+        let cors_origins = match env("LA_CORS_ORIGINS") {
+            Some(v) => v
+                .split(',')
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            None => file.cors_origins.unwrap_or_default(),
+        };
+        if cors_origins.iter().any(|o| o == "*") {
+            bail!("LA_CORS_ORIGINS lists exact origins; `*` is not allowed");
+        }
         Ok(Settings {
             environment,
             listen,
@@ -186,6 +217,12 @@ impl Settings {
             log_format,
             log_filter: pick("LA_LOG", file.log)
                 .unwrap_or_else(|| "info,sqlx=warn,tower_http=info".to_owned()),
+            jwt_issuer: pick("LA_JWT_ISSUER", file.jwt_issuer)
+                .unwrap_or_else(|| "learning-analytics".to_owned()),
+            jwt_audience: pick("LA_JWT_AUDIENCE", file.jwt_audience)
+                .unwrap_or_else(|| "learning-analytics-api".to_owned()),
+            rate_limit_multiplier,
+            cors_origins,
         })
     }
 }

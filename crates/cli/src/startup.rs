@@ -52,7 +52,17 @@ impl Application {
                 started,
             },
         );
-        let router = la_http::router(la_http::AppState::new(system));
+        let auth = la_app::auth::AuthService::new(
+            store.clone(),
+            la_app::auth::TokenCodec::new(
+                settings.jwt_secret.expose().as_bytes(),
+                &settings.jwt_issuer,
+                &settings.jwt_audience,
+            ),
+        );
+        let analytics = la_app::analytics::read::AnalyticsReader::new(store.clone());
+        let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
+        let router = la_http::router(la_http::AppState::new(system, auth, analytics, limits));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;

@@ -16,6 +16,16 @@ pub enum ApiError {
     BadRequest(String),
     #[error("authentication required")]
     Unauthorized,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    #[error("X-Active-Role required")]
+    ActiveRoleRequired,
+    #[error("role not assigned")]
+    RoleNotAssigned,
+    #[error("peer group below k")]
+    InsufficientPeerGroup,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -58,6 +68,13 @@ impl ApiError {
                 (StatusCode::BAD_REQUEST, "VALIDATION_ERROR")
             }
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+            ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS"),
+            ApiError::InvalidRefreshToken => (StatusCode::UNAUTHORIZED, "INVALID_REFRESH_TOKEN"),
+            ApiError::ActiveRoleRequired => (StatusCode::BAD_REQUEST, "ACTIVE_ROLE_REQUIRED"),
+            ApiError::RoleNotAssigned => (StatusCode::FORBIDDEN, "ROLE_NOT_ASSIGNED"),
+            ApiError::InsufficientPeerGroup => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "INSUFFICIENT_PEER_GROUP")
+            }
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
@@ -76,6 +93,17 @@ impl ApiError {
             ApiError::Validation(_) => "The request is invalid; see `validation`.".to_owned(),
             ApiError::BadRequest(message) => message.clone(),
             ApiError::Unauthorized => "A valid access token is required.".to_owned(),
+            ApiError::InvalidCredentials => "The email or password is incorrect.".to_owned(),
+            ApiError::InvalidRefreshToken => {
+                "The refresh token is invalid, expired or already used.".to_owned()
+            }
+            ApiError::ActiveRoleRequired => {
+                "The X-Active-Role header is required on this endpoint.".to_owned()
+            }
+            ApiError::RoleNotAssigned => "You do not hold the requested active role.".to_owned(),
+            ApiError::InsufficientPeerGroup => {
+                "The peer group is smaller than 10 people; no comparison can be shown.".to_owned()
+            }
             ApiError::Forbidden => "You may not access this resource.".to_owned(),
             ApiError::NotFound => "The requested resource does not exist.".to_owned(),
             ApiError::MethodNotAllowed => "This method is not allowed on this path.".to_owned(),
@@ -97,6 +125,20 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Unavailable(_) => ApiError::Unavailable,
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<la_app::auth::AuthError> for ApiError {
+    fn from(error: la_app::auth::AuthError) -> Self {
+        use la_app::auth::AuthError;
+        match error {
+            AuthError::InvalidCredentials => ApiError::InvalidCredentials,
+            AuthError::InvalidRefreshToken => ApiError::InvalidRefreshToken,
+            AuthError::Unauthorized => ApiError::Unauthorized,
+            AuthError::AccountDisabled => ApiError::Forbidden,
+            AuthError::Store(e) => e.into(),
+            AuthError::Internal(e) => ApiError::Internal(e),
         }
     }
 }

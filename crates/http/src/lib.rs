@@ -4,18 +4,26 @@
 //! Architecture invariant: handlers call use cases of `la-app` and never touch SQL or
 //! adapters; this crate owns only the wire envelope, error mapping and request types.
 
+pub mod envelope;
 pub mod error;
+pub mod json;
+pub mod limits;
 pub mod middleware;
+pub mod policy;
 pub mod request_id;
 mod routes;
 pub mod stats;
 
 pub use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
+use la_app::analytics::read::AnalyticsReader;
+use la_app::auth::AuthService;
 use la_app::system::SystemService;
+use limits::RateLimits;
 use stats::RequestStats;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -31,23 +39,66 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub system: SystemService,
+    pub auth: AuthService,
+    pub analytics: AnalyticsReader,
+    pub limits: Arc<RateLimits>,
     pub stats: Arc<RequestStats>,
 }
 
 impl AppState {
-    pub fn new(system: SystemService) -> Self {
+    pub fn new(
+        system: SystemService,
+        auth: AuthService,
+        analytics: AnalyticsReader,
+        limits: RateLimits,
+    ) -> Self {
         Self {
             system,
+            auth,
+            analytics,
+            limits: Arc::new(limits),
             stats: Arc::new(RequestStats::default()),
         }
     }
 }
 
+/// The handler of each route of [`policy::ROUTES`], by route id.
+fn handler(id: &str) -> MethodRouter<AppState> {
+    use routes::{analytics, auth, system};
+    match id {
+        "S1" => get(system::health),
+        "S2" => get(system::status),
+        "A1" => post(auth::login),
+        "A2" => post(auth::refresh),
+        "A3" => get(auth::me),
+        "A4" => post(auth::logout),
+        "L1" | "L2" | "L3" | "L4" | "L5" | "L6" => get(analytics::learner),
+        "L7" => get(analytics::learner_overview),
+        "T1" | "T2" | "T3" | "T4" => get(analytics::trainer),
+        "T5" => get(analytics::trainer_overview),
+        "O1" | "O2" | "O3" | "O4" => get(analytics::organization),
+        "O5" => get(analytics::organization_overview),
+        "C1" | "P1" | "P2" | "P3" => get(analytics::learner_comparison),
+        "C2" => get(analytics::skill_demand),
+        "G1" | "G2" | "G4" => get(analytics::gamification),
+        other => unreachable!("route {other} has no handler"),
+    }
+}
+
 /// The complete application router with every layer applied.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/api/health", get(routes::system::health))
-        .route("/api/status", get(routes::system::status))
+    let mut api = Router::new();
+    for spec in policy::ROUTES {
+        let mut route = handler(spec.id);
+        if spec.limit == policy::LimitClass::System {
+            route = route.route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                routes::system::ip_limit,
+            ));
+        }
+        api = api.route(spec.path, route);
+    }
+    let api = api
         .fallback(|| async { error::ApiError::NotFound })
         .with_state(state.clone());
 
@@ -60,6 +111,7 @@ pub fn router(state: AppState) -> Router {
             ))
             .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
             .layer(axum::middleware::from_fn(middleware::json_error_bodies))
+            .layer(axum::middleware::from_fn(limits::rate_limit_headers))
             .layer(CatchPanicLayer::custom(middleware::panic_response))
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
     );
@@ -81,7 +133,11 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address keys the IP rate limits.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

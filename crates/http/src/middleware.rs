@@ -95,8 +95,8 @@ pub fn request_span(request: &Request) -> tracing::Span {
         .map(|id| id.0.as_str())
         .unwrap_or("");
     if route == "/api/health" {
-        tracing::debug_span!("request", method = %request.method(), route, request_id)
+        tracing::debug_span!("request", method = %request.method(), route, request_id, user = tracing::field::Empty, role = tracing::field::Empty)
     } else {
-        tracing::info_span!("request", method = %request.method(), route, request_id)
+        tracing::info_span!("request", method = %request.method(), route, request_id, user = tracing::field::Empty, role = tracing::field::Empty)
     }
 }

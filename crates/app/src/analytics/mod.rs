@@ -5,3 +5,4 @@ pub mod batch;
 pub mod compute;
 pub mod load;
 pub mod names;
+pub mod read;

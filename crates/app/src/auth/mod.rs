@@ -11,9 +11,7 @@
 pub mod tokens;
 
 use crate::passwords;
-use crate::ports::{
-    NewRefreshToken, RevokeReason, SessionCheck, SessionStore, StoreError, UserProfile,
-};
+use crate::ports::{NewRefreshToken, RevokeReason, SessionCheck, Store, StoreError, UserProfile};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
@@ -45,25 +43,6 @@ pub enum AuthError {
     Internal(String),
 }
 
-/// The credential lookup login needs (`AccountStore` + the users table).
-#[async_trait::async_trait]
-pub trait CredentialStore: Send + Sync {
-    async fn find_account_by_email(
-        &self,
-        email: &str,
-    ) -> Result<Option<crate::ports::Account>, StoreError>;
-}
-
-#[async_trait::async_trait]
-impl<T: crate::ports::AccountStore + ?Sized> CredentialStore for T {
-    async fn find_account_by_email(
-        &self,
-        email: &str,
-    ) -> Result<Option<crate::ports::Account>, StoreError> {
-        crate::ports::AccountStore::find_account_by_email(self, email).await
-    }
-}
-
 /// A successful login or refresh.
 #[derive(Debug, Clone)]
 pub struct IssuedTokens {
@@ -92,12 +71,9 @@ impl Principal {
     }
 }
 
-pub trait AuthStore: SessionStore + CredentialStore {}
-impl<T: SessionStore + CredentialStore + ?Sized> AuthStore for T {}
-
 #[derive(Clone)]
 pub struct AuthService {
-    store: Arc<dyn AuthStore>,
+    store: Arc<dyn Store>,
     codec: TokenCodec,
     sessions: Cache<Uuid, SessionCheck>,
 }
@@ -132,7 +108,7 @@ fn new_refresh_token(now: DateTime<Utc>) -> (String, NewRefreshToken) {
 }
 
 impl AuthService {
-    pub fn new(store: Arc<dyn AuthStore>, codec: TokenCodec) -> Self {
+    pub fn new(store: Arc<dyn Store>, codec: TokenCodec) -> Self {
         AuthService {
             store,
             codec,
@@ -250,6 +226,18 @@ impl AuthService {
             return Err(AuthError::InvalidRefreshToken);
         }
         Ok(self.issue(&user, stored.sid, next_token, now))
+    }
+
+    /// The owner of a refresh token, if it resolves (the rate-limit key of A2).
+    pub async fn refresh_token_owner(
+        &self,
+        refresh_token: &str,
+    ) -> Result<Option<Uuid>, AuthError> {
+        Ok(self
+            .store
+            .find_refresh_token(&refresh_token_hash(refresh_token))
+            .await?
+            .map(|t| t.user_id.0))
     }
 
     async fn revoke_family(

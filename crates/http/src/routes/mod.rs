@@ -1,1 +1,3 @@
+pub mod analytics;
+pub mod auth;
 pub mod system;

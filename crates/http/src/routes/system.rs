@@ -105,3 +105,17 @@ pub async fn status(State(state): State<AppState>) -> impl IntoResponse {
         },
     })
 }
+
+/// Route layer of S1/S2: 1000 requests per hour per IP (`api.md` 3.4).
+pub async fn ip_limit(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    if let Err(error) = crate::limits::check_ip(&state, crate::policy::LimitClass::System, &parts) {
+        return error.into_response();
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}

@@ -1,0 +1,227 @@
+//! Serving analytics (`api.md` 1.9): a stored result is returned as it is (fresh or stale);
+//! a missing one is computed on the spot, stored, and returned.
+//!
+//! Computing on a miss runs the batch for the subject's organisation at the requested window
+//! (every analytic of every subject of that organisation at once: the engine's platform-wide
+//! figures make one subject cost nearly as much as all of them). Concurrent misses for the same
+//! (organisation, window) wait for one computation instead of each starting their own.
+//!
+//! A small in-process cache (layer 1 of `data.md` 8) sits in front of the result store: entries
+//! live a few minutes and are dropped when this instance recomputes the organisation. Freshness
+//! is always judged by `calculated_at`, never by where the entry came from.
+
+use super::batch::{BatchError, BatchOptions, run_batch};
+use crate::ports::{Store, StoreError};
+use crate::results::{ResultKey, StoredResult, SubjectType};
+use chrono::{DateTime, Duration, Utc};
+use la_domain::analytics::Window;
+use la_domain::{OrgId, Role, UserId};
+use moka::sync::Cache;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Results older than this are stale (`api.md` 1.9, 4.3).
+pub const STALE_AFTER: Duration = Duration::hours(6);
+/// Layer-1 lifetime: short, because other processes (the `batch` command, other instances)
+/// may write newer results without telling this one.
+const MEMORY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+const MEMORY_ENTRIES: u64 = 200_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Unknown subject, or nothing obtainable for it in this role.
+    #[error("no analytics for this subject")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("computing the analytics failed: {0}")]
+    Compute(String),
+}
+
+impl From<BatchError> for ReadError {
+    fn from(error: BatchError) -> Self {
+        match error {
+            BatchError::Store(e) => ReadError::Store(e),
+            BatchError::Compute(e) => ReadError::Compute(e),
+        }
+    }
+}
+
+/// A result as served, with where it came from.
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub result: Arc<StoredResult>,
+    /// Served from a cache layer (memory or the result store) rather than computed now.
+    pub cached: bool,
+}
+
+impl Served {
+    pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
+        now - self.result.calculated_at > STALE_AFTER
+    }
+
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.result.calculated_at + STALE_AFTER
+    }
+}
+
+type ComputeKey = (Option<OrgId>, Window);
+
+#[derive(Clone)]
+pub struct AnalyticsReader {
+    store: Arc<dyn Store>,
+    memory: Cache<ResultKey, Arc<StoredResult>>,
+    computing: Arc<Mutex<HashMap<ComputeKey, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+/// The window a stored key was computed for (`window=30d`); keys without one use the batch's.
+fn window_of(key: &ResultKey) -> Window {
+    key.params_key
+        .split('&')
+        .find_map(|p| p.strip_prefix("window="))
+        .and_then(Window::parse)
+        .unwrap_or(Window::Days30)
+}
+
+impl AnalyticsReader {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AnalyticsReader {
+            store,
+            memory: Cache::builder()
+                .max_capacity(MEMORY_ENTRIES)
+                .time_to_live(MEMORY_TTL)
+                .build(),
+            computing: Arc::default(),
+        }
+    }
+
+    /// Whether the user exists and holds `role` (existence check of `api.md` 1.4 step 8).
+    pub async fn user_holds(&self, user: UserId, role: Role) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .user_profile(user)
+            .await?
+            .is_some_and(|u| u.roles.contains(&role)))
+    }
+
+    pub async fn organization_exists(&self, org: OrgId) -> Result<bool, StoreError> {
+        Ok(self.store.organization_ids().await?.contains(&org))
+    }
+
+    /// The stored result for `key`, computing it when there is none.
+    pub async fn read(&self, key: ResultKey, now: DateTime<Utc>) -> Result<Served, ReadError> {
+        if let Some(result) = self.memory.get(&key) {
+            return Ok(Served {
+                result,
+                cached: true,
+            });
+        }
+        if let Some(result) = self.store.get_result(&key).await? {
+            let result = Arc::new(result);
+            self.memory.insert(key, result.clone());
+            return Ok(Served {
+                result,
+                cached: true,
+            });
+        }
+        let org = self.organization_of(&key).await?;
+        let window = window_of(&key);
+        let gate = self
+            .computing
+            .lock()
+            .expect("the in-flight map is never poisoned")
+            .entry((org, window))
+            .or_default()
+            .clone();
+        let _turn = gate.lock().await;
+        // Another request may have computed it while this one waited.
+        if let Some(result) = self.store.get_result(&key).await? {
+            let result = Arc::new(result);
+            self.memory.insert(key, result.clone());
+            return Ok(Served {
+                result,
+                cached: true,
+            });
+        }
+        tracing::info!(org = ?org.map(|o| o.0), window = window.as_str(), "computing analytics on a cache miss");
+        run_batch(
+            self.store.clone(),
+            BatchOptions { now, window, org },
+            |_| {},
+        )
+        .await?;
+        self.forget_organization(org);
+        let result = self
+            .store
+            .get_result(&key)
+            .await?
+            .ok_or(ReadError::NotFound)?;
+        let result = Arc::new(result);
+        self.memory.insert(key, result.clone());
+        Ok(Served {
+            result,
+            cached: false,
+        })
+    }
+
+    /// The organisation whose batch computes `key`; `NotFound` for an unknown subject.
+    async fn organization_of(&self, key: &ResultKey) -> Result<Option<OrgId>, ReadError> {
+        match key.subject_type {
+            SubjectType::Platform => Ok(None),
+            SubjectType::Organization => {
+                let org = OrgId(key.subject_id);
+                if self.organization_exists(org).await? {
+                    Ok(Some(org))
+                } else {
+                    Err(ReadError::NotFound)
+                }
+            }
+            SubjectType::User => {
+                let user = self
+                    .store
+                    .user_profile(UserId(key.subject_id))
+                    .await?
+                    .ok_or(ReadError::NotFound)?;
+                match key.role {
+                    Some(role) if !user.roles.contains(&role) => Err(ReadError::NotFound),
+                    _ => Ok(user.organization_id),
+                }
+            }
+        }
+    }
+
+    /// Drops layer-1 entries of an organisation after it was recomputed here.
+    fn forget_organization(&self, org: Option<OrgId>) {
+        match org {
+            // Platform-wide figures changed too; simplest is to start afresh.
+            None => self.memory.invalidate_all(),
+            Some(org) => {
+                let org = Some(org);
+                for (key, value) in self.memory.iter() {
+                    if value.organization_id == org || value.organization_id.is_none() {
+                        self.memory.invalidate(key.as_ref());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_comes_from_the_parameters() {
+        let key = |params: &str| ResultKey {
+            subject_type: SubjectType::User,
+            subject_id: uuid::Uuid::nil(),
+            role: Some(Role::Learner),
+            analytics_type: "velocity".to_owned(),
+            params_key: params.to_owned(),
+        };
+        assert_eq!(window_of(&key("window=7d")), Window::Days7);
+        assert_eq!(window_of(&key("courseId=x&window=90d")), Window::Days90);
+        assert_eq!(window_of(&key("default")), Window::Days30);
+    }
+}

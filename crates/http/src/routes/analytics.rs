@@ -1,0 +1,365 @@
+//! Analytics reads: learner (L1–L7), trainer (T1–T5), organisation (O1–O5), comparison
+//! (C1, C2), predictive (P1–P3) and gamification (G1, G2, G4), each in the envelope of
+//! `api.md` 1.9. Every handler follows the order of `api.md` 1.4: the [`Caller`] extractor has
+//! authenticated, rate-limited and checked the active role; here come validation (400),
+//! ownership (403) and existence (404).
+
+use crate::AppState;
+use crate::envelope::Envelope;
+use crate::error::ApiError;
+use crate::json::FieldErrors;
+use crate::policy::{Caller, parse_id};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use la_app::analytics::names;
+use la_app::analytics::read::{ReadError, Served};
+use la_app::results::{ResultKey, ResultStatus, SubjectType};
+use la_domain::Role;
+use la_domain::analytics::Window;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+impl From<ReadError> for ApiError {
+    fn from(error: ReadError) -> Self {
+        match error {
+            ReadError::NotFound => ApiError::NotFound,
+            ReadError::Store(e) => e.into(),
+            ReadError::Compute(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+type Params = Query<HashMap<String, String>>;
+
+/// The `window` query parameter (`api.md` 1.8), default 30d.
+fn window(params: &HashMap<String, String>, errors: &mut FieldErrors) -> Window {
+    match params.get("window") {
+        None => Window::Days30,
+        Some(raw) => Window::parse(raw).unwrap_or_else(|| {
+            errors.add("window", "must be one of 7d, 30d, 90d");
+            Window::Days30
+        }),
+    }
+}
+
+/// Validates the path id and the window together, then checks ownership.
+fn subject_and_window(
+    caller: &Caller,
+    name: &str,
+    raw_id: &str,
+    params: &HashMap<String, String>,
+) -> Result<(Uuid, Window), ApiError> {
+    let mut errors = FieldErrors::default();
+    let id = Uuid::parse_str(raw_id).ok();
+    if id.is_none() {
+        errors.add(name, "must be a UUID");
+    }
+    let window = window(params, &mut errors);
+    errors.into_result()?;
+    let id = id.expect("checked above");
+    caller.check_ownership(id)?;
+    Ok((id, window))
+}
+
+fn window_key(window: Window) -> String {
+    format!("window={}", window.as_str())
+}
+
+fn user_key(user: Uuid, role: Role, analytics_type: &str, params_key: String) -> ResultKey {
+    ResultKey {
+        subject_type: SubjectType::User,
+        subject_id: user,
+        role: Some(role),
+        analytics_type: analytics_type.to_owned(),
+        params_key,
+    }
+}
+
+fn org_key(org: Uuid, analytics_type: &str, window: Window) -> ResultKey {
+    ResultKey {
+        subject_type: SubjectType::Organization,
+        subject_id: org,
+        role: Some(Role::OrgAdmin),
+        analytics_type: analytics_type.to_owned(),
+        params_key: window_key(window),
+    }
+}
+
+/// The analytic a route serves, from its id in the route table.
+fn analytic_of(route_id: &str) -> &'static str {
+    match route_id {
+        "L1" => names::VELOCITY,
+        "L2" => names::SKILL_GAP,
+        "L3" => names::ENGAGEMENT,
+        "L4" => names::MASTERY,
+        "L5" => names::PERFORMANCE,
+        "L6" => names::CONTENT_EFFECTIVENESS,
+        "T1" => names::COURSE_PERFORMANCE,
+        "T2" => names::COURSE_HEALTH,
+        "T3" => names::STUDENT_DISTRIBUTION,
+        "T4" => names::TEACHING_EFFECTIVENESS,
+        "O1" => names::ORG_LEARNING_VELOCITY,
+        "O2" => names::STRATEGIC_ALIGNMENT,
+        "O3" => names::LEARNING_CULTURE,
+        "O4" => names::ORG_PERFORMANCE,
+        "C1" => names::PEER,
+        "P1" => names::DROP_OFF_RISK,
+        "P2" => names::FORECAST,
+        "P3" => names::RECOMMENDATIONS,
+        "G1" => names::GAMIFICATION_STATS,
+        "G2" => names::GAMIFICATION_ACHIEVEMENTS,
+        "G4" => names::GAMIFICATION_STREAK,
+        other => unreachable!("route {other} serves no single analytic"),
+    }
+}
+
+/// L1–L6: one learner analytic.
+pub async fn learner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let (user, window) = subject_and_window(&caller, "userId", &raw, &params)?;
+    let key = user_key(
+        user,
+        Role::Learner,
+        analytic_of(caller.spec.id),
+        window_key(window),
+    );
+    let now = Utc::now();
+    let served = state.analytics.read(key, now).await?;
+    Ok(Envelope::single(&served, Some(window.as_str()), now).into_response())
+}
+
+/// T1–T4: one trainer analytic.
+pub async fn trainer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let (trainer, window) = subject_and_window(&caller, "trainerId", &raw, &params)?;
+    let key = user_key(
+        trainer,
+        Role::Trainer,
+        analytic_of(caller.spec.id),
+        window_key(window),
+    );
+    let now = Utc::now();
+    let served = state.analytics.read(key, now).await?;
+    Ok(Envelope::single(&served, Some(window.as_str()), now).into_response())
+}
+
+/// O1–O4: one organisation analytic.
+pub async fn organization(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let (org, window) = subject_and_window(&caller, "orgId", &raw, &params)?;
+    let key = org_key(org, analytic_of(caller.spec.id), window);
+    let now = Utc::now();
+    let served = state.analytics.read(key, now).await?;
+    Ok(Envelope::single(&served, Some(window.as_str()), now).into_response())
+}
+
+/// Reads several analytics of one subject for an overview, in order.
+async fn read_all(
+    state: &AppState,
+    keys: Vec<(&'static str, ResultKey)>,
+) -> Result<Vec<(&'static str, Served)>, ApiError> {
+    let now = Utc::now();
+    let mut out = Vec::with_capacity(keys.len());
+    for (name, key) in keys {
+        out.push((name, state.analytics.read(key, now).await?));
+    }
+    Ok(out)
+}
+
+/// L7: the six learner analytics keyed by name (decision 10).
+pub async fn learner_overview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let (user, window) = subject_and_window(&caller, "userId", &raw, &params)?;
+    let keys = [
+        ("velocity", names::VELOCITY),
+        ("skillGap", names::SKILL_GAP),
+        ("engagement", names::ENGAGEMENT),
+        ("mastery", names::MASTERY),
+        ("performance", names::PERFORMANCE),
+        ("contentEffectiveness", names::CONTENT_EFFECTIVENESS),
+    ]
+    .into_iter()
+    .map(|(name, analytic)| {
+        (
+            name,
+            user_key(user, Role::Learner, analytic, window_key(window)),
+        )
+    })
+    .collect();
+    let parts = read_all(&state, keys).await?;
+    let id = (
+        "userId",
+        serde_json::to_string(&user).expect("a UUID serialises"),
+    );
+    Ok(Envelope::overview(&parts, &[id], Some(window.as_str()), Utc::now()).into_response())
+}
+
+/// T5: the four trainer analytics keyed by name.
+pub async fn trainer_overview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let (trainer, window) = subject_and_window(&caller, "trainerId", &raw, &params)?;
+    let keys = [
+        ("coursePerformance", names::COURSE_PERFORMANCE),
+        ("courseHealth", names::COURSE_HEALTH),
+        ("studentDistribution", names::STUDENT_DISTRIBUTION),
+        ("teachingEffectiveness", names::TEACHING_EFFECTIVENESS),
+    ]
+    .into_iter()
+    .map(|(name, analytic)| {
+        (
+            name,
+            user_key(trainer, Role::Trainer, analytic, window_key(window)),
+        )
+    })
+    .collect();
+    let parts = read_all(&state, keys).await?;
+    let id = (
+        "trainerId",
+        serde_json::to_string(&trainer).expect("a UUID serialises"),
+    );
+    Ok(Envelope::overview(&parts, &[id], Some(window.as_str()), Utc::now()).into_response())
+}
+
+/// O5: the four organisation analytics keyed by name.
+pub async fn organization_overview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let (org, window) = subject_and_window(&caller, "orgId", &raw, &params)?;
+    let keys = [
+        ("learningVelocity", names::ORG_LEARNING_VELOCITY),
+        ("strategicAlignment", names::STRATEGIC_ALIGNMENT),
+        ("learningCulture", names::LEARNING_CULTURE),
+        ("orgPerformance", names::ORG_PERFORMANCE),
+    ]
+    .into_iter()
+    .map(|(name, analytic)| (name, org_key(org, analytic, window)))
+    .collect();
+    let parts = read_all(&state, keys).await?;
+    let id = (
+        "organizationId",
+        serde_json::to_string(&org).expect("a UUID serialises"),
+    );
+    Ok(Envelope::overview(&parts, &[id], Some(window.as_str()), Utc::now()).into_response())
+}
+
+/// Validates a path user id and checks ownership (routes without a window).
+fn own_user(caller: &Caller, raw: &str) -> Result<Uuid, ApiError> {
+    let user = parse_id("userId", raw)?;
+    caller.check_ownership(user)?;
+    Ok(user)
+}
+
+/// C1 (peer) and P1–P3: computed by the batch at the default window.
+pub async fn learner_comparison(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let user = own_user(&caller, &raw)?;
+    let key = user_key(
+        user,
+        Role::Learner,
+        analytic_of(caller.spec.id),
+        window_key(Window::Days30),
+    );
+    let now = Utc::now();
+    let served = state.analytics.read(key, now).await?;
+    // C1 only: a platform-wide peer group below k is an error, not an empty result
+    // (`api.md` 2.6, decision 14).
+    if caller.spec.id == "C1" && served.result.status == ResultStatus::InsufficientData {
+        return Err(ApiError::InsufficientPeerGroup);
+    }
+    Ok(Envelope::single(&served, None, now).into_response())
+}
+
+/// G1, G2, G4: gamification is kept per (user, role); a platform admin reads the subject's
+/// learner state (a platform admin earns nothing of their own).
+pub async fn gamification(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let user = own_user(&caller, &raw)?;
+    let role = match caller.active_role {
+        Some(Role::PlatformAdmin) | None => Role::Learner,
+        Some(role) => role,
+    };
+    let key = user_key(
+        user,
+        role,
+        analytic_of(caller.spec.id),
+        names::GAMIFICATION_PARAMS.to_owned(),
+    );
+    let now = Utc::now();
+    let served = state.analytics.read(key, now).await?;
+    Ok(Envelope::single(&served, None, now).into_response())
+}
+
+/// C2: platform-wide skill demand (`timeframe`, `skills`).
+pub async fn skill_demand(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::default();
+    let timeframe = params
+        .get("timeframe")
+        .map(String::as_str)
+        .unwrap_or("6months");
+    if !["3months", "6months", "1year"].contains(&timeframe) {
+        errors.add("timeframe", "must be one of 3months, 6months, 1year");
+    }
+    let mut skills: Vec<String> = Vec::new();
+    if let Some(raw) = params.get("skills") {
+        skills = raw.split(',').map(|s| s.trim().to_lowercase()).collect();
+        if skills.is_empty()
+            || skills.len() > 20
+            || skills
+                .iter()
+                .any(|s| s.is_empty() || s.chars().count() > 64)
+        {
+            errors.add("skills", "must list 1 to 20 names of 1 to 64 characters");
+        }
+        skills.sort();
+        skills.dedup();
+    }
+    errors.into_result()?;
+    let mut params_key = format!("timeframe={timeframe}");
+    if !skills.is_empty() {
+        params_key = format!("skills={}&{params_key}", skills.join(","));
+    }
+    let key = ResultKey {
+        subject_type: SubjectType::Platform,
+        subject_id: Uuid::nil(),
+        role: None,
+        analytics_type: names::SKILL_DEMAND.to_owned(),
+        params_key,
+    };
+    let now = Utc::now();
+    let served = state.analytics.read(key, now).await?;
+    Ok(Envelope::single(&served, None, now).into_response())
+}

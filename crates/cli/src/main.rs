@@ -102,6 +102,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
         print_logins(&seeded.logins, settings.demo_password.expose());
     }
+    if let Some(batch) = &report.batch {
+        println!(
+            "Computed the demo analytics: {} results for {} subjects in {:.1} s.",
+            batch.results,
+            batch.subjects,
+            batch.total().as_secs_f64()
+        );
+    }
     println!(
         "learning-analytics {} listening on http://{}:{} ({}, {}) — ready in {} ms",
         startup::VERSION,

@@ -22,6 +22,7 @@ pub struct Application {
 /// What happened while building, for the caller to report.
 pub struct BuildReport {
     pub seeded: Option<la_app::demo::SeedSummary>,
+    pub batch: Option<la_app::analytics::batch::BatchSummary>,
 }
 
 impl Application {
@@ -29,7 +30,10 @@ impl Application {
         let started = Instant::now();
         let database = connect_and_migrate(settings).await?;
         let store = database.store();
-        let mut report = BuildReport { seeded: None };
+        let mut report = BuildReport {
+            seeded: None,
+            batch: None,
+        };
         if settings.seed_demo && store.is_empty().await? {
             tracing::info!("empty database: seeding the demo organisation");
             let config = la_demo::DemoConfig::new(crate::demo_now());
@@ -42,6 +46,19 @@ impl Application {
             .await
             .context("seeding the demo organisation failed")?;
             report.seeded = Some(summary);
+            // Compute the demo's analytics now so that the first reads are served from storage.
+            let batch = la_app::analytics::batch::run_batch(
+                store.clone(),
+                la_app::analytics::batch::BatchOptions {
+                    now: chrono::Utc::now(),
+                    window: la_domain::analytics::Window::Days30,
+                    org: None,
+                },
+                |_| {},
+            )
+            .await
+            .context("computing the demo analytics failed")?;
+            report.batch = Some(batch);
         }
         let system = SystemService::new(
             store.clone(),

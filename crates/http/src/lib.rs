@@ -81,6 +81,7 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "C1" | "P1" | "P2" | "P3" => get(analytics::learner_comparison),
         "C2" => get(analytics::skill_demand),
         "G1" | "G2" | "G4" => get(analytics::gamification),
+        "G3" => get(analytics::leaderboard),
         other => unreachable!("route {other} has no handler"),
     }
 }

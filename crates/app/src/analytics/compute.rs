@@ -131,7 +131,7 @@ impl Snapshot {
 }
 
 /// Turns one analytic's outcome into a stored result.
-fn stored<T: Serialize>(
+pub(crate) fn stored<T: Serialize>(
     key: ResultKey,
     organization_id: Option<la_domain::OrgId>,
     outcome: Analysis<T>,
@@ -599,7 +599,7 @@ fn org_results(
 /// The roles whose gamification the batch tracks (`analytics.md` 8: per user and role). The
 /// spec defines gamification for learners, trainers and org admins; a platform admin has no
 /// activities of their own that earn anything.
-const GAMIFIED_ROLES: [Role; 3] = [Role::Learner, Role::Trainer, Role::OrgAdmin];
+pub(crate) const GAMIFIED_ROLES: [Role; 3] = [Role::Learner, Role::Trainer, Role::OrgAdmin];
 
 /// G1, G2 and G4 of every (user, role), and the state rows the batch keeps (decision 16).
 fn gamification_results(

@@ -5,4 +5,5 @@ pub mod batch;
 pub mod compute;
 pub mod load;
 pub mod names;
+pub mod on_demand;
 pub mod read;

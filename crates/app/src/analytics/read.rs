@@ -11,6 +11,8 @@
 //! is always judged by `calculated_at`, never by where the entry came from.
 
 use super::batch::{BatchError, BatchOptions, run_batch};
+use super::load::load_platform;
+use super::on_demand::PlatformSnapshot;
 use crate::ports::{Store, StoreError};
 use crate::results::{ResultKey, StoredResult, SubjectType};
 use chrono::{DateTime, Duration, Utc};
@@ -67,11 +69,15 @@ impl Served {
 
 type ComputeKey = (Option<OrgId>, Window);
 
+/// How long a loaded platform snapshot serves on-demand analytics.
+const SNAPSHOT_TTL: Duration = Duration::minutes(5);
+
 #[derive(Clone)]
 pub struct AnalyticsReader {
     store: Arc<dyn Store>,
     memory: Cache<ResultKey, Arc<StoredResult>>,
     computing: Arc<Mutex<HashMap<ComputeKey, Arc<tokio::sync::Mutex<()>>>>>,
+    snapshot: Arc<tokio::sync::Mutex<Option<Arc<PlatformSnapshot>>>>,
 }
 
 /// The window a stored key was computed for (`window=30d`); keys without one use the batch's.
@@ -92,7 +98,68 @@ impl AnalyticsReader {
                 .time_to_live(MEMORY_TTL)
                 .build(),
             computing: Arc::default(),
+            snapshot: Arc::default(),
         }
+    }
+
+    /// A platform snapshot at most a few minutes old, loading one if needed (one load at a
+    /// time; waiting callers share it).
+    async fn platform_snapshot(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<PlatformSnapshot>, ReadError> {
+        let mut slot = self.snapshot.lock().await;
+        if let Some(snapshot) = slot.as_ref()
+            && now - snapshot.loaded_at < SNAPSHOT_TTL
+        {
+            return Ok(snapshot.clone());
+        }
+        let inputs = load_platform(self.store.as_ref(), |_, _| {}).await?;
+        let snapshot = tokio::task::spawn_blocking(move || PlatformSnapshot::build(inputs, now))
+            .await
+            .map_err(|e| ReadError::Compute(e.to_string()))?;
+        let snapshot = Arc::new(snapshot);
+        *slot = Some(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// The stored result for `key`, or one computed from a platform snapshot by `compute`
+    /// (`None` = unknown subject) and stored.
+    pub async fn read_on_demand(
+        &self,
+        key: ResultKey,
+        now: DateTime<Utc>,
+        compute: impl FnOnce(&PlatformSnapshot, ResultKey) -> Option<StoredResult> + Send + 'static,
+    ) -> Result<Served, ReadError> {
+        if let Some(result) = self.memory.get(&key) {
+            return Ok(Served {
+                result,
+                cached: true,
+            });
+        }
+        if let Some(result) = self.store.get_result(&key).await? {
+            let result = Arc::new(result);
+            self.memory.insert(key, result.clone());
+            return Ok(Served {
+                result,
+                cached: true,
+            });
+        }
+        let snapshot = self.platform_snapshot(now).await?;
+        let computed_key = key.clone();
+        let result = tokio::task::spawn_blocking(move || compute(&snapshot, computed_key))
+            .await
+            .map_err(|e| ReadError::Compute(e.to_string()))?
+            .ok_or(ReadError::NotFound)?;
+        self.store
+            .upsert_results(std::slice::from_ref(&result))
+            .await?;
+        let result = Arc::new(result);
+        self.memory.insert(key, result.clone());
+        Ok(Served {
+            result,
+            cached: false,
+        })
     }
 
     /// Whether the user exists and holds `role` (existence check of `api.md` 1.4 step 8).
@@ -151,6 +218,8 @@ impl AnalyticsReader {
         )
         .await?;
         self.forget_organization(org);
+        // The platform changed as far as this instance knows: reload for on-demand views.
+        *self.snapshot.lock().await = None;
         let result = self
             .store
             .get_result(&key)

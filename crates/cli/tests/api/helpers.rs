@@ -16,18 +16,44 @@ pub struct TestApp {
     _test_db: TestDatabase,
 }
 
-#[derive(Default)]
 pub struct SpawnOptions {
     pub seed_demo: bool,
+    /// Scales the rate limits; the default keeps tests clear of them.
+    pub rate_limit_multiplier: u32,
 }
 
-pub fn test_settings(database_url: &str, seed_demo: bool) -> Settings {
+impl Default for SpawnOptions {
+    fn default() -> Self {
+        SpawnOptions {
+            seed_demo: false,
+            rate_limit_multiplier: 1_000,
+        }
+    }
+}
+
+impl SpawnOptions {
+    pub fn demo() -> Self {
+        SpawnOptions {
+            seed_demo: true,
+            ..Default::default()
+        }
+    }
+}
+
+/// The JWT secret, issuer and audience of test servers (for forging tokens in tests).
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-test-secret-";
+pub const TEST_ISSUER: &str = "learning-analytics";
+pub const TEST_AUDIENCE: &str = "learning-analytics-api";
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+pub fn test_settings_with(database_url: &str, seed_demo: bool, multiplier: u32) -> Settings {
     let data_dir = std::env::temp_dir().join(format!("la-test-data-{}", uuid::Uuid::new_v4()));
     let env: HashMap<&str, String> = HashMap::from([
         ("LA_DATABASE_URL", database_url.to_owned()),
         ("LA_LISTEN", "127.0.0.1:0".to_owned()),
         ("LA_DATA_DIR", data_dir.display().to_string()),
-        ("LA_JWT_SECRET", "test-secret-".repeat(4)),
+        ("LA_JWT_SECRET", TEST_JWT_SECRET.to_owned()),
+        ("LA_RATE_LIMIT_MULTIPLIER", multiplier.to_string()),
         ("LA_SEED_DEMO", seed_demo.to_string()),
         ("LA_DATABASE_MAX_CONNECTIONS", "5".to_owned()),
     ]);
@@ -43,7 +69,11 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
         learning_analytics::telemetry::init(learning_analytics::config::LogFormat::Pretty, "debug");
     }
     let test_db = TestDatabase::create().await;
-    let settings = test_settings(&test_db.url, options.seed_demo);
+    let settings = test_settings_with(
+        &test_db.url,
+        options.seed_demo,
+        options.rate_limit_multiplier,
+    );
     let (app, _report) = Application::build(&settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database();
@@ -75,6 +105,51 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Logs a demo user in; panics unless it succeeds.
+    pub async fn login(&self, email: &str) -> Session {
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "login of {email}");
+        let body: serde_json::Value = response.json().await.expect("JSON");
+        Session {
+            token: body["token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refreshToken"].as_str().unwrap().to_owned(),
+            user_id: body["user"]["id"].as_str().unwrap().to_owned(),
+            organization_id: body["user"]["organizationId"].as_str().map(str::to_owned),
+        }
+    }
+
+    /// A request with an optional bearer token and active role.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        role: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(role) = role {
+            request = request.header("X-Active-Role", role);
+        }
+        request
+    }
+
+    /// `GET` as `session` in `role`.
+    pub async fn get_as(&self, path: &str, session: &Session, role: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path, Some(&session.token), Some(role))
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -84,4 +159,20 @@ impl TestApp {
             server.await.expect("server task").expect("server result");
         }
     }
+}
+
+/// A logged-in demo user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub refresh_token: String,
+    pub user_id: String,
+    pub organization_id: Option<String>,
+}
+
+/// Status and `error` code of a response (the code is `None` on success).
+pub async fn status_and_code(response: reqwest::Response) -> (u16, Option<String>) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body["error"].as_str().map(str::to_owned))
 }

@@ -1,6 +1,8 @@
 //! HTTP integration tests: the real server on a random port with a fresh database (SQLite by
 //! default, PostgreSQL when `LA_TEST_DATABASE_URL` is set). One binary, one link step.
 
+mod access;
+mod auth;
 mod cli;
 mod helpers;
 mod system;

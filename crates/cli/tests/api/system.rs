@@ -130,7 +130,7 @@ async fn oversize_bodies_are_refused_with_413_json() {
 
 #[tokio::test]
 async fn serve_seeds_the_demo_organisation_into_an_empty_database() {
-    let app = spawn_app_with(SpawnOptions { seed_demo: true }).await;
+    let app = spawn_app_with(SpawnOptions::demo()).await;
     let store = app.database.store();
     assert!(!store.is_empty().await.unwrap());
     let account = store

@@ -13,10 +13,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use la_app::analytics::names;
+use la_app::analytics::on_demand::{BoardRequest, LEADERBOARD, skill_demand_params_key};
 use la_app::analytics::read::{ReadError, Served};
 use la_app::results::{ResultKey, ResultStatus, SubjectType};
 use la_domain::Role;
 use la_domain::analytics::Window;
+use la_domain::analytics::comparison::skill_demand::Timeframe;
+use la_domain::analytics::gamification::Period;
+use la_domain::analytics::gamification::leaderboard::{BoardScope, BoardType};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -319,25 +323,25 @@ pub async fn gamification(
     Ok(Envelope::single(&served, None, now).into_response())
 }
 
-/// C2: platform-wide skill demand (`timeframe`, `skills`).
+/// C2: platform-wide skill demand (`timeframe`, `skills`). The default parameters are
+/// precomputed by the batch; others are computed from a platform snapshot on first request.
 pub async fn skill_demand(
     State(state): State<AppState>,
     _caller: Caller,
     Query(params): Params,
 ) -> Result<Response, ApiError> {
     let mut errors = FieldErrors::default();
-    let timeframe = params
-        .get("timeframe")
-        .map(String::as_str)
-        .unwrap_or("6months");
-    if !["3months", "6months", "1year"].contains(&timeframe) {
-        errors.add("timeframe", "must be one of 3months, 6months, 1year");
-    }
+    let timeframe = match params.get("timeframe") {
+        None => Timeframe::Months6,
+        Some(raw) => Timeframe::parse(raw).unwrap_or_else(|| {
+            errors.add("timeframe", "must be one of 3months, 6months, 1year");
+            Timeframe::Months6
+        }),
+    };
     let mut skills: Vec<String> = Vec::new();
     if let Some(raw) = params.get("skills") {
         skills = raw.split(',').map(|s| s.trim().to_lowercase()).collect();
-        if skills.is_empty()
-            || skills.len() > 20
+        if skills.len() > 20
             || skills
                 .iter()
                 .any(|s| s.is_empty() || s.chars().count() > 64)
@@ -348,18 +352,74 @@ pub async fn skill_demand(
         skills.dedup();
     }
     errors.into_result()?;
-    let mut params_key = format!("timeframe={timeframe}");
-    if !skills.is_empty() {
-        params_key = format!("skills={}&{params_key}", skills.join(","));
-    }
     let key = ResultKey {
         subject_type: SubjectType::Platform,
         subject_id: Uuid::nil(),
         role: None,
         analytics_type: names::SKILL_DEMAND.to_owned(),
-        params_key,
+        params_key: skill_demand_params_key(timeframe, &skills),
     };
     let now = Utc::now();
-    let served = state.analytics.read(key, now).await?;
+    let served = state
+        .analytics
+        .read_on_demand(key, now, move |snapshot, key| {
+            Some(snapshot.skill_demand(key, timeframe, &skills, now))
+        })
+        .await?;
+    Ok(Envelope::single(&served, None, now).into_response())
+}
+
+/// G3: the caller's view of one leaderboard of their active role (`analytics.md` 8.4,
+/// decision 16: query `type`, `scope`, `window`); anonymous except for the caller's own row.
+pub async fn leaderboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::default();
+    let board_type = match params.get("type") {
+        None => BoardType::Points,
+        Some(raw) => BoardType::parse(raw).unwrap_or_else(|| {
+            errors.add(
+                "type",
+                "must be one of points, completionSpeed, skills, departments",
+            );
+            BoardType::Points
+        }),
+    };
+    let scope = match params.get("scope") {
+        None => BoardScope::Organization,
+        Some(raw) => BoardScope::parse(raw).unwrap_or_else(|| {
+            errors.add("scope", "must be one of platform, organization, department");
+            BoardScope::Organization
+        }),
+    };
+    let period = match params.get("window") {
+        None => Period::Monthly,
+        Some(raw) => Period::parse(raw).unwrap_or_else(|| {
+            errors.add("window", "must be one of weekly, monthly, allTime");
+            Period::Monthly
+        }),
+    };
+    errors.into_result()?;
+    let request = BoardRequest {
+        board_type,
+        scope,
+        period,
+    };
+    // A platform admin earns nothing of their own; they see the learners' boards.
+    let role = match caller.active_role {
+        Some(Role::PlatformAdmin) | None => Role::Learner,
+        Some(role) => role,
+    };
+    let user = la_domain::UserId(caller.user_id());
+    let key = user_key(user.0, role, LEADERBOARD, request.params_key());
+    let now = Utc::now();
+    let served = state
+        .analytics
+        .read_on_demand(key, now, move |snapshot, key| {
+            snapshot.leaderboard(key, user, role, request, now)
+        })
+        .await?;
     Ok(Envelope::single(&served, None, now).into_response())
 }

@@ -142,14 +142,6 @@ impl TestApp {
         request
     }
 
-    /// `GET` as `session` in `role`.
-    pub async fn get_as(&self, path: &str, session: &Session, role: &str) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path, Some(&session.token), Some(role))
-            .send()
-            .await
-            .expect("request")
-    }
-
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -67,11 +67,55 @@ impl Served {
 
 type ComputeKey = (Option<OrgId>, Window);
 
+/// Which cache layer answered a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheLayer {
+    /// The in-process cache (layer 1).
+    Memory,
+    /// The result store.
+    Store,
+}
+
+impl CacheLayer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheLayer::Memory => "memory",
+            CacheLayer::Store => "store",
+        }
+    }
+}
+
+/// Receives what the reader does, for metrics.
+///
+/// A hook rather than the `metrics` facade: the facade's macros write to one process-global
+/// recorder, so two services in one process (the API tests) would mix their figures. With a
+/// hook each `AppState` owns its recorder, and this crate stays free of any metrics crate.
+///
+/// Every successful read ends in exactly one of `hit` (either layer; a read that waited for
+/// another request's computation and then found the result counts as a store hit) or `miss`
+/// (this read computed it). Reads of unknown subjects count as neither.
+pub trait ReadObserver: Send + Sync {
+    fn hit(&self, layer: CacheLayer);
+    fn miss(&self);
+    /// Duration of one on-miss computation (the organisation's batch), failed or not.
+    fn computed(&self, elapsed: std::time::Duration);
+}
+
+/// The default: observes nothing.
+struct NoObserver;
+
+impl ReadObserver for NoObserver {
+    fn hit(&self, _: CacheLayer) {}
+    fn miss(&self) {}
+    fn computed(&self, _: std::time::Duration) {}
+}
+
 #[derive(Clone)]
 pub struct AnalyticsReader {
     store: Arc<dyn Store>,
     memory: Cache<ResultKey, Arc<StoredResult>>,
     computing: Arc<Mutex<HashMap<ComputeKey, Arc<tokio::sync::Mutex<()>>>>>,
+    observer: Arc<dyn ReadObserver>,
 }
 
 /// The window a stored key was computed for (`window=30d`); keys without one use the batch's.
@@ -92,7 +136,14 @@ impl AnalyticsReader {
                 .time_to_live(MEMORY_TTL)
                 .build(),
             computing: Arc::default(),
+            observer: Arc::new(NoObserver),
         }
+    }
+
+    /// The same reader (sharing its caches) reporting to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn ReadObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// Whether the user exists and holds `role` (existence check of `api.md` 1.4 step 8).
@@ -111,6 +162,7 @@ impl AnalyticsReader {
     /// The stored result for `key`, computing it when there is none.
     pub async fn read(&self, key: ResultKey, now: DateTime<Utc>) -> Result<Served, ReadError> {
         if let Some(result) = self.memory.get(&key) {
+            self.observer.hit(CacheLayer::Memory);
             return Ok(Served {
                 result,
                 cached: true,
@@ -119,6 +171,7 @@ impl AnalyticsReader {
         if let Some(result) = self.store.get_result(&key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
+            self.observer.hit(CacheLayer::Store);
             return Ok(Served {
                 result,
                 cached: true,
@@ -138,18 +191,23 @@ impl AnalyticsReader {
         if let Some(result) = self.store.get_result(&key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
+            self.observer.hit(CacheLayer::Store);
             return Ok(Served {
                 result,
                 cached: true,
             });
         }
         tracing::info!(org = ?org.map(|o| o.0), window = window.as_str(), "computing analytics on a cache miss");
-        run_batch(
+        self.observer.miss();
+        let started = std::time::Instant::now();
+        let computed = run_batch(
             self.store.clone(),
             BatchOptions { now, window, org },
             |_| {},
         )
-        .await?;
+        .await;
+        self.observer.computed(started.elapsed());
+        computed?;
         self.forget_organization(org);
         let result = self
             .store

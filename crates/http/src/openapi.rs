@@ -237,7 +237,7 @@ enum ResultStatus {
 struct AnalyticsEnvelope {
     /// The analytic's output object (see each operation); `null` when `status` is
     /// `insufficient_data`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Object>, required = true)]
     data: Option<serde_json::Value>,
     /// Served from a cache layer (false: calculated in this request).
     cached: bool,

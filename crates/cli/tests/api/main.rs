@@ -3,4 +3,6 @@
 
 mod cli;
 mod helpers;
+mod metrics;
+mod openapi;
 mod system;

@@ -8,7 +8,9 @@ pub mod envelope;
 pub mod error;
 pub mod json;
 pub mod limits;
+pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod policy;
 pub mod request_id;
 mod routes;
@@ -43,6 +45,7 @@ pub struct AppState {
     pub analytics: AnalyticsReader,
     pub limits: Arc<RateLimits>,
     pub stats: Arc<RequestStats>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -52,12 +55,16 @@ impl AppState {
         analytics: AnalyticsReader,
         limits: RateLimits,
     ) -> Self {
+        // The reader reports cache hits, misses and computations to this state's registry.
+        let metrics = Arc::new(metrics::Metrics::new());
+        let analytics = analytics.with_observer(metrics.clone());
         Self {
             system,
             auth,
             analytics,
             limits: Arc::new(limits),
             stats: Arc::new(RequestStats::default()),
+            metrics,
         }
     }
 }
@@ -82,6 +89,9 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "C2" => get(analytics::skill_demand),
         "G1" | "G2" | "G4" => get(analytics::gamification),
         "G3" => get(analytics::leaderboard),
+        "D-OAS" => get(openapi::openapi_json),
+        "D-DOCS" => get(openapi::docs),
+        "M1" => get(metrics::scrape),
         other => unreachable!("route {other} has no handler"),
     }
 }
@@ -110,6 +120,10 @@ pub fn router(state: AppState) -> Router {
                 state.stats.clone(),
                 stats::record_request,
             ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.metrics.clone(),
+                metrics::track,
+            ))
             .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
             .layer(axum::middleware::from_fn(middleware::json_error_bodies))
             .layer(axum::middleware::from_fn(limits::rate_limit_headers))
@@ -121,8 +135,10 @@ pub fn router(state: AppState) -> Router {
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     ));
+    // `if_not_present`: the docs page (D-DOCS) sets its own, looser CSP; no other handler
+    // sets these headers.
     for (name, value) in middleware::security_headers() {
-        router = router.layer(SetResponseHeaderLayer::overriding(name, value));
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router
 }

@@ -305,6 +305,11 @@ pub const ROUTES: &[RouteSpec] = &[
         OwnUser,
         Analytics
     ),
+    // Not in `api.md` 2.1: the API description and its browsable page, public like health.
+    route!("D-OAS", GET, "/api/openapi.json", Ignored, None, System),
+    route!("D-DOCS", GET, "/api/docs", Ignored, None, System),
+    // Prometheus scrape endpoint, public on the listen address (ARCHITECTURE.md, "Metrics").
+    route!("M1", GET, "/metrics", Ignored, None, System),
 ];
 
 /// The spec of a route by method and path template.

@@ -72,12 +72,56 @@ type ComputeKey = (Option<OrgId>, Window);
 /// How long a loaded platform snapshot serves on-demand analytics.
 const SNAPSHOT_TTL: Duration = Duration::minutes(5);
 
+/// Which cache layer answered a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheLayer {
+    /// The in-process cache (layer 1).
+    Memory,
+    /// The result store.
+    Store,
+}
+
+impl CacheLayer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheLayer::Memory => "memory",
+            CacheLayer::Store => "store",
+        }
+    }
+}
+
+/// Receives what the reader does, for metrics.
+///
+/// A hook rather than the `metrics` facade: the facade's macros write to one process-global
+/// recorder, so two services in one process (the API tests) would mix their figures. With a
+/// hook each `AppState` owns its recorder, and this crate stays free of any metrics crate.
+///
+/// Every successful read ends in exactly one of `hit` (either layer; a read that waited for
+/// another request's computation and then found the result counts as a store hit) or `miss`
+/// (this read computed it). Reads of unknown subjects count as neither.
+pub trait ReadObserver: Send + Sync {
+    fn hit(&self, layer: CacheLayer);
+    fn miss(&self);
+    /// Duration of one on-miss computation (the organisation's batch), failed or not.
+    fn computed(&self, elapsed: std::time::Duration);
+}
+
+/// The default: observes nothing.
+struct NoObserver;
+
+impl ReadObserver for NoObserver {
+    fn hit(&self, _: CacheLayer) {}
+    fn miss(&self) {}
+    fn computed(&self, _: std::time::Duration) {}
+}
+
 #[derive(Clone)]
 pub struct AnalyticsReader {
     store: Arc<dyn Store>,
     memory: Cache<ResultKey, Arc<StoredResult>>,
     computing: Arc<Mutex<HashMap<ComputeKey, Arc<tokio::sync::Mutex<()>>>>>,
     snapshot: Arc<tokio::sync::Mutex<Option<Arc<PlatformSnapshot>>>>,
+    observer: Arc<dyn ReadObserver>,
 }
 
 /// The window a stored key was computed for (`window=30d`); keys without one use the batch's.
@@ -99,7 +143,14 @@ impl AnalyticsReader {
                 .build(),
             computing: Arc::default(),
             snapshot: Arc::default(),
+            observer: Arc::new(NoObserver),
         }
+    }
+
+    /// The same reader (sharing its caches) reporting to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn ReadObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// A platform snapshot at most a few minutes old, loading one if needed (one load at a
@@ -132,12 +183,14 @@ impl AnalyticsReader {
         compute: impl FnOnce(&PlatformSnapshot, ResultKey) -> Option<StoredResult> + Send + 'static,
     ) -> Result<Served, ReadError> {
         if let Some(result) = self.memory.get(&key) {
+            self.observer.hit(CacheLayer::Memory);
             return Ok(Served {
                 result,
                 cached: true,
             });
         }
         if let Some(result) = self.store.get_result(&key).await? {
+            self.observer.hit(CacheLayer::Store);
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
             return Ok(Served {
@@ -145,12 +198,15 @@ impl AnalyticsReader {
                 cached: true,
             });
         }
+        let started = std::time::Instant::now();
         let snapshot = self.platform_snapshot(now).await?;
         let computed_key = key.clone();
-        let result = tokio::task::spawn_blocking(move || compute(&snapshot, computed_key))
-            .await
+        let computed = tokio::task::spawn_blocking(move || compute(&snapshot, computed_key)).await;
+        self.observer.computed(started.elapsed());
+        let result = computed
             .map_err(|e| ReadError::Compute(e.to_string()))?
             .ok_or(ReadError::NotFound)?;
+        self.observer.miss();
         self.store
             .upsert_results(std::slice::from_ref(&result))
             .await?;
@@ -178,6 +234,7 @@ impl AnalyticsReader {
     /// The stored result for `key`, computing it when there is none.
     pub async fn read(&self, key: ResultKey, now: DateTime<Utc>) -> Result<Served, ReadError> {
         if let Some(result) = self.memory.get(&key) {
+            self.observer.hit(CacheLayer::Memory);
             return Ok(Served {
                 result,
                 cached: true,
@@ -186,6 +243,7 @@ impl AnalyticsReader {
         if let Some(result) = self.store.get_result(&key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
+            self.observer.hit(CacheLayer::Store);
             return Ok(Served {
                 result,
                 cached: true,
@@ -205,18 +263,23 @@ impl AnalyticsReader {
         if let Some(result) = self.store.get_result(&key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
+            self.observer.hit(CacheLayer::Store);
             return Ok(Served {
                 result,
                 cached: true,
             });
         }
         tracing::info!(org = ?org.map(|o| o.0), window = window.as_str(), "computing analytics on a cache miss");
-        run_batch(
+        self.observer.miss();
+        let started = std::time::Instant::now();
+        let computed = run_batch(
             self.store.clone(),
             BatchOptions { now, window, org },
             |_| {},
         )
-        .await?;
+        .await;
+        self.observer.computed(started.elapsed());
+        computed?;
         self.forget_organization(org);
         // The platform changed as far as this instance knows: reload for on-demand views.
         *self.snapshot.lock().await = None;

@@ -5,4 +5,6 @@ mod access;
 mod auth;
 mod cli;
 mod helpers;
+mod metrics;
+mod openapi;
 mod system;

@@ -19,6 +19,8 @@ pub struct TestApp {
 #[derive(Default)]
 pub struct SpawnOptions {
     pub seed_demo: bool,
+    /// `LA_CORS_ORIGINS`; empty by default, as in the default configuration.
+    pub cors_origins: Vec<String>,
 }
 
 pub fn test_settings(database_url: &str, seed_demo: bool) -> Settings {
@@ -43,7 +45,8 @@ pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
         learning_analytics::telemetry::init(learning_analytics::config::LogFormat::Pretty, "debug");
     }
     let test_db = TestDatabase::create().await;
-    let settings = test_settings(&test_db.url, options.seed_demo);
+    let mut settings = test_settings(&test_db.url, options.seed_demo);
+    settings.cors_origins = options.cors_origins;
     let (app, _report) = Application::build(&settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database();

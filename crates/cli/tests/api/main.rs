@@ -2,5 +2,6 @@
 //! default, PostgreSQL when `LA_TEST_DATABASE_URL` is set). One binary, one link step.
 
 mod cli;
+mod cors;
 mod helpers;
 mod system;

@@ -1,15 +1,14 @@
 //! CORS (`api.md` 3.5) over HTTP: listed origins get the specified headers, unlisted ones none.
 
-use crate::helpers::{SpawnOptions, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{SpawnOptions, TestApp, spawn_app, spawn_app_configured};
 use reqwest::{Method, Response};
 use serde_json::Value;
 
 const ALLOWED: &str = "https://app.example.com";
 
 async fn spawn_with_allowlist() -> TestApp {
-    spawn_app_with(SpawnOptions {
-        cors_origins: vec![ALLOWED.to_owned(), "http://localhost:5173".to_owned()],
-        ..SpawnOptions::default()
+    spawn_app_configured(SpawnOptions::default(), |settings| {
+        settings.cors_origins = vec![ALLOWED.to_owned(), "http://localhost:5173".to_owned()];
     })
     .await
 }

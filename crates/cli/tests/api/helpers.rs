@@ -19,8 +19,6 @@ pub struct TestApp {
 #[derive(Default)]
 pub struct SpawnOptions {
     pub seed_demo: bool,
-    /// `LA_CORS_ORIGINS`; empty by default, as in the default configuration.
-    pub cors_origins: Vec<String>,
 }
 
 pub fn test_settings(database_url: &str, seed_demo: bool) -> Settings {
@@ -41,12 +39,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
+    spawn_app_configured(options, |_| {}).await
+}
+
+/// Like [`spawn_app_with`], with a last say over the settings (e.g. `cors_origins`).
+pub async fn spawn_app_configured(
+    options: SpawnOptions,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         learning_analytics::telemetry::init(learning_analytics::config::LogFormat::Pretty, "debug");
     }
     let test_db = TestDatabase::create().await;
     let mut settings = test_settings(&test_db.url, options.seed_demo);
-    settings.cors_origins = options.cors_origins;
+    configure(&mut settings);
     let (app, _report) = Application::build(&settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database();

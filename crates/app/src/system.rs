@@ -66,12 +66,16 @@ pub struct ServiceInfo {
 #[derive(Clone)]
 pub struct SystemService {
     store: Arc<dyn SystemStore>,
-    info: ServiceInfo,
+    /// Shared: the service is cloned for every request (axum state).
+    info: Arc<ServiceInfo>,
 }
 
 impl SystemService {
     pub fn new(store: Arc<dyn SystemStore>, info: ServiceInfo) -> Self {
-        Self { store, info }
+        Self {
+            store,
+            info: Arc::new(info),
+        }
     }
 
     pub fn info(&self) -> &ServiceInfo {

@@ -200,6 +200,12 @@ impl Settings {
         if cors_origins.iter().any(|o| o == "*") {
             bail!("LA_CORS_ORIGINS lists exact origins; `*` is not allowed");
         }
+        if let Some(bad) = cors_origins.iter().find(|o| !is_origin(o)) {
+            bail!(
+                "LA_CORS_ORIGINS: `{bad}` is not an origin like https://app.example.com \
+                 (scheme and host in lower case, optional port, no path or trailing slash)"
+            );
+        }
         Ok(Settings {
             environment,
             listen,
@@ -225,6 +231,32 @@ impl Settings {
             cors_origins,
         })
     }
+}
+
+/// Whether `value` has the shape browsers send in `Origin` (`scheme://host[:port]`, lower
+/// case, no path): the allowlist is compared byte for byte, so any other spelling would
+/// silently never match.
+fn is_origin(value: &str) -> bool {
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        // An IPv6 literal (`[::1]`) contains colons of its own.
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || matches!(b, b'.' | b'-' | b'[' | b']' | b':')
+        });
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
 }
 
 fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
@@ -345,6 +377,39 @@ mod tests {
         assert_eq!(settings.service_name, "From env");
         assert_eq!(settings.jwt_secret.expose(), "f".repeat(40));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        let base = [("LA_JWT_SECRET", "s".repeat(32))];
+        let load = |origins: &str| {
+            let mut pairs: Vec<(&str, &str)> = base.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            pairs.push(("LA_CORS_ORIGINS", origins));
+            Settings::load_from(None, env(&pairs))
+        };
+        let ok = load("https://app.example.com, http://localhost:5173,http://[::1]:3000").unwrap();
+        assert_eq!(
+            ok.cors_origins,
+            [
+                "https://app.example.com",
+                "http://localhost:5173",
+                "http://[::1]:3000"
+            ]
+        );
+        for bad in [
+            "*",
+            "app.example.com",
+            "https://app.example.com/",
+            "https://app.example.com/path",
+            "https://App.example.com",
+            "https://app.example.com:",
+            "https://app.example.com:80a",
+            "ftp://app.example.com",
+            "https://",
+        ] {
+            let err = load(bad).unwrap_err();
+            assert!(err.to_string().contains("LA_CORS_ORIGINS"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Architecture invariant: handlers call use cases of `la-app` and never touch SQL or
 //! adapters; this crate owns only the wire envelope, error mapping and request types.
 
+pub mod cors;
 pub mod envelope;
 pub mod error;
 pub mod json;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     pub stats: Arc<RequestStats>,
     pub metrics: Arc<metrics::Metrics>,
+    /// The CORS allowlist (`api.md` 3.5); empty unless set with [`AppState::with_cors_origins`].
+    pub cors: Arc<cors::CorsPolicy>,
 }
 
 impl AppState {
@@ -65,7 +68,14 @@ impl AppState {
             limits: Arc::new(limits),
             stats: Arc::new(RequestStats::default()),
             metrics,
+            cors: Arc::new(cors::CorsPolicy::default()),
         }
+    }
+
+    /// Allows cross-origin requests from exactly these origins.
+    pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
+        self.cors = Arc::new(cors::CorsPolicy::new(origins));
+        self
     }
 }
 
@@ -125,6 +135,12 @@ pub fn router(state: AppState) -> Router {
                 metrics::track,
             ))
             .layer(TraceLayer::new_for_http().make_span_with(middleware::request_span))
+            // Inside the request id (a refused preflight's body names it) and outside every
+            // response producer, so that errors read by a listed origin carry CORS headers.
+            .layer(axum::middleware::from_fn_with_state(
+                state.cors.clone(),
+                cors::cors,
+            ))
             .layer(axum::middleware::from_fn(middleware::json_error_bodies))
             .layer(axum::middleware::from_fn(limits::rate_limit_headers))
             .layer(CatchPanicLayer::custom(middleware::panic_response))

@@ -74,7 +74,9 @@ impl Principal {
 #[derive(Clone)]
 pub struct AuthService {
     store: Arc<dyn Store>,
-    codec: TokenCodec,
+    /// Shared, not copied: the service is cloned for every request (axum state), and the
+    /// codec's keys and validation sets are zeroised and freed on every drop.
+    codec: Arc<TokenCodec>,
     sessions: Cache<Uuid, SessionCheck>,
 }
 
@@ -111,7 +113,7 @@ impl AuthService {
     pub fn new(store: Arc<dyn Store>, codec: TokenCodec) -> Self {
         AuthService {
             store,
-            codec,
+            codec: Arc::new(codec),
             sessions: Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(SESSION_CHECK_TTL)

@@ -65,15 +65,24 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: SpawnOptions) -> TestApp {
+    spawn_app_configured(options, |_| {}).await
+}
+
+/// Like [`spawn_app_with`], with a last say over the settings (e.g. `cors_origins`).
+pub async fn spawn_app_configured(
+    options: SpawnOptions,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         learning_analytics::telemetry::init(learning_analytics::config::LogFormat::Pretty, "debug");
     }
     let test_db = TestDatabase::create().await;
-    let settings = test_settings_with(
+    let mut settings = test_settings_with(
         &test_db.url,
         options.seed_demo,
         options.rate_limit_multiplier,
     );
+    configure(&mut settings);
     let (app, _report) = Application::build(&settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database();

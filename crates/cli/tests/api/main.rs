@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod cli;
+mod cors;
 mod helpers;
 mod metrics;
 mod openapi;

@@ -105,7 +105,9 @@ async fn a_cache_miss_then_hits_are_counted() {
     let read = |analytic: &str| {
         app.client
             // 7d: the demo seeding precomputes only the 30-day window.
-            .get(app.url(&format!("/api/v1/learner/analytics/{analytic}/{user}?window=7d")))
+            .get(app.url(&format!(
+                "/api/v1/learner/analytics/{analytic}/{user}?window=7d"
+            )))
             .bearer_auth(&token)
             .header("x-active-role", "learner")
             .send()

@@ -14,7 +14,7 @@ use crate::error::store_error;
 use crate::records::{Entity, Record, for_each_entity_in_dependency_order};
 use crate::sql::{self, MAX_PARAMS_PER_STATEMENT, PROVENANCE_COLUMNS};
 use crate::unnest::{self, Column};
-use crate::value::{ToValue, Value};
+use crate::value::{ToValue, Value, sqlite_timestamp};
 use crate::{PgStore, SqliteStore};
 use async_trait::async_trait;
 use la_app::ports::{ChangeCounts, KeyValue, PushIngestStore, StoreError};
@@ -124,13 +124,20 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// `(<key columns>) IN (VALUES (?, …), …)` for `rows` keys.
-fn sqlite_key_filter(columns: &[&str], rows: usize) -> String {
+/// `(VALUES (?, …), …) AS k JOIN <table> AS t ON t.<key> = k.column<n> …` for `rows` keys:
+/// SQLite scans the listed keys and looks each one up in the key's index. (A row-value
+/// `(<key>) IN (VALUES …)` would scan the whole table for each request instead.)
+fn sqlite_keys_join(table: &str, columns: &[&str], rows: usize) -> String {
     let tuple = format!("({})", placeholders(columns.len()));
+    let on: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("t.{c} = k.column{}", i + 1))
+        .collect();
     format!(
-        "({}) IN (VALUES {})",
-        columns.join(", "),
-        vec![tuple.as_str(); rows].join(", ")
+        "(VALUES {}) AS k JOIN {table} AS t ON {}",
+        vec![tuple.as_str(); rows].join(", "),
+        on.join(" AND ")
     )
 }
 
@@ -142,29 +149,44 @@ fn sqlite_args(values: impl IntoIterator<Item = Value>) -> Result<SqliteArgument
     Ok(args)
 }
 
-/// Runs `<prefix> WHERE (<key>) IN (…)` over `keys` in chunks; sums the first column of
-/// each result (a count) or, without `counting`, the affected rows.
+/// What to do with the rows of `table` whose key is one of the given keys.
+#[derive(Clone, Copy)]
+enum ByKey {
+    Count,
+    Delete,
+}
+
+/// Counts or deletes the rows of `table` with the given keys, in chunks below the parameter
+/// limit; returns the rows counted or deleted.
 async fn sqlite_by_keys(
     conn: &mut SqliteConnection,
-    prefix: &str,
+    table: &str,
     columns: &[&str],
     keys: &[Vec<Value>],
-    counting: bool,
+    action: ByKey,
 ) -> Result<u64, StoreError> {
     let mut total = 0u64;
     for chunk in keys.chunks((MAX_PARAMS_PER_STATEMENT / columns.len()).max(1)) {
-        let sql = format!("{prefix} WHERE {}", sqlite_key_filter(columns, chunk.len()));
+        let join = sqlite_keys_join(table, columns, chunk.len());
         let args = sqlite_args(chunk.iter().flatten().cloned())?;
-        let query = sqlx::query_with(AssertSqlSafe(sql), args);
-        total += if counting {
-            let row = query.fetch_one(&mut *conn).await.map_err(store_error)?;
-            u64::try_from(row.try_get::<i64, _>(0).map_err(store_error)?).unwrap_or(0)
-        } else {
-            query
-                .execute(&mut *conn)
-                .await
-                .map_err(store_error)?
-                .rows_affected()
+        total += match action {
+            ByKey::Count => {
+                let sql = format!("SELECT count(*) FROM {join}");
+                let n: i64 = sqlx::query_scalar_with(AssertSqlSafe(sql), args)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(store_error)?;
+                u64::try_from(n).unwrap_or(0)
+            }
+            ByKey::Delete => {
+                let sql =
+                    format!("DELETE FROM {table} WHERE rowid IN (SELECT t.rowid FROM {join})");
+                sqlx::query_with(AssertSqlSafe(sql), args)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected()
+            }
         };
     }
     Ok(total)
@@ -175,8 +197,8 @@ async fn sqlite_upsert_entity<R: Entity>(
     records: &[R],
     provenance: Provenance,
 ) -> Result<ChangeCounts, StoreError> {
-    let prefix = format!("SELECT count(*) FROM {}", R::TABLE);
-    let stored = sqlite_by_keys(conn, &prefix, R::KEY, &record_keys(records), true).await?;
+    let stored =
+        sqlite_by_keys(conn, R::TABLE, R::KEY, &record_keys(records), ByKey::Count).await?;
     let mut affected = 0;
     for statement in sql::upserts_if_changed(records, &provenance_values(provenance)) {
         let args = sqlite_args(statement.values)?;
@@ -186,8 +208,24 @@ async fn sqlite_upsert_entity<R: Entity>(
             .map_err(store_error)?
             .rows_affected();
     }
-    Ok(counts(records.len() as u64, stored, affected))
+    let counts = counts(records.len() as u64, stored, affected);
+    sqlx::query(SQLITE_STATUS)
+        .bind(provenance.source.as_str())
+        .bind(R::KIND.as_str())
+        .bind(sqlite_timestamp(&provenance.synced_at))
+        .bind((counts.inserted + counts.updated) as i64)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    Ok(counts)
 }
+
+/// Records a successful write of one entity from one source (`source_status`, judged for
+/// coverage by decision 9): the time, and the rows written (new or changed) added up.
+const SQLITE_STATUS: &str = "INSERT INTO source_status (source, entity, last_success_at, rows_written) \
+     VALUES (?, ?, ?, ?) ON CONFLICT (source, entity) DO UPDATE SET \
+     last_success_at = excluded.last_success_at, \
+     rows_written = source_status.rows_written + excluded.rows_written";
 
 /// `SELECT <select> FROM <table> WHERE <column> IN (…)`, chunked, rows decoded by `row`.
 async fn sqlite_select_in<T>(
@@ -283,8 +321,14 @@ impl PushIngestStore for SqliteStore {
             .map(|k| k.iter().map(key_value).collect())
             .collect();
         let mut tx = self.pool().begin().await.map_err(store_error)?;
-        let prefix = format!("DELETE FROM {}", kind.table());
-        let deleted = sqlite_by_keys(&mut tx, &prefix, key_columns(kind), &keys, false).await?;
+        let deleted = sqlite_by_keys(
+            &mut tx,
+            kind.table(),
+            key_columns(kind),
+            &keys,
+            ByKey::Delete,
+        )
+        .await?;
         tx.commit().await.map_err(store_error)?;
         Ok(deleted)
     }
@@ -356,8 +400,22 @@ async fn pg_upsert_entity<R: Entity>(
             ),
         );
     }
+    sqlx::query(PG_STATUS)
+        .bind(provenance.source.as_str())
+        .bind(R::KIND.as_str())
+        .bind(provenance.synced_at)
+        .bind((total.inserted + total.updated) as i64)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
     Ok(total)
 }
+
+/// [`SQLITE_STATUS`] with PostgreSQL's placeholders.
+const PG_STATUS: &str = "INSERT INTO source_status (source, entity, last_success_at, rows_written) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (source, entity) DO UPDATE SET \
+     last_success_at = excluded.last_success_at, \
+     rows_written = source_status.rows_written + excluded.rows_written";
 
 #[async_trait]
 impl PushIngestStore for PgStore {

@@ -132,7 +132,27 @@ async fn a_valid_batch_lands_and_sending_it_again_changes_nothing() {
         count(&store, EntityKind::AssessmentAttempts).await,
         before + 5
     );
+    // Coverage bookkeeping (decision 9): rows written by pushes of the entity, 5 new + 1 changed.
+    assert_eq!(pushed_rows(&db, "assessment-attempts").await, Some(6));
     db.close().await;
+}
+
+/// `source_status.rows_written` of pushes of `entity`.
+async fn pushed_rows(db: &la_storage::Database, entity: &str) -> Option<i64> {
+    const SQL: &str =
+        "SELECT rows_written FROM source_status WHERE source = 'push' AND entity = $1";
+    match db {
+        la_storage::Database::Sqlite(s) => sqlx::query_scalar(SQL)
+            .bind(entity)
+            .fetch_optional(s.pool())
+            .await
+            .unwrap(),
+        la_storage::Database::Postgres(p) => sqlx::query_scalar(SQL)
+            .bind(entity)
+            .fetch_optional(p.pool())
+            .await
+            .unwrap(),
+    }
 }
 
 #[tokio::test]

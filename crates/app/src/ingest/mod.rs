@@ -203,7 +203,10 @@ async fn ingest_as<T: WireEntity, S: PushIngestStore + ?Sized>(
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, IngestError> {
     let received = raw.len();
+    // Phase timings for the debug log (where a slow push spends its time).
+    let t0 = std::time::Instant::now();
     let mut parsed = wire::parse_records::<T>(raw, now);
+    let t1 = t0.elapsed();
     resolve_references(
         store,
         T::KIND,
@@ -217,6 +220,7 @@ async fn ingest_as<T: WireEntity, S: PushIngestStore + ?Sized>(
         record.stored_rules(*index, &mut rules);
     }
     apply_stored_rules(store, rules, &mut parsed.errors).await?;
+    let t2 = t0.elapsed();
     if !parsed.errors.is_empty() {
         parsed.errors.sort_by_key(|e| e.index);
         return Err(IngestError::Invalid {
@@ -236,6 +240,12 @@ async fn ingest_as<T: WireEntity, S: PushIngestStore + ?Sized>(
     } = store
         .upsert_changed(&T::into_dataset(records), provenance)
         .await?;
+    tracing::debug!(
+        parse_ms = t1.as_millis() as u64,
+        lookups_ms = (t2 - t1).as_millis() as u64,
+        write_ms = (t0.elapsed() - t2).as_millis() as u64,
+        "ingested"
+    );
     Ok(IngestOutcome {
         entity: T::KIND,
         received,

@@ -13,8 +13,8 @@ use super::FieldError;
 use super::check::Checker;
 use la_domain::IdKind;
 use la_domain::model::{Dataset, EntityKind, UnknownValue};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -151,9 +151,14 @@ pub(crate) fn parse_records<T: WireEntity>(
         if parsed.errors.len() > errors_before {
             continue;
         }
-        let mut record: T = match serde_path_to_error::deserialize(&value) {
+        // Tracking the path costs time on every value; it is only needed to name the field
+        // of a record that does not deserialise, so that record is read a second time.
+        let mut record: T = match T::deserialize(&value) {
             Ok(record) => record,
-            Err(e) => {
+            Err(_) => {
+                let e = serde_path_to_error::deserialize::<_, T>(&value)
+                    .err()
+                    .expect("deserialising the same value fails again");
                 let (field, reason) = serde_error(e.path(), &e.inner().to_string());
                 parsed
                     .errors

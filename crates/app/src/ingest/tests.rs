@@ -145,6 +145,38 @@ fn nested_unknown_fields_and_nested_ids_are_found() {
 }
 
 #[test]
+fn the_shape_learnt_from_one_record_does_not_hide_unknown_fields_of_the_next() {
+    let course = |n: u32, skills: Value| {
+        json!({
+            "id": format!("c{n}"), "title": "Rust", "category": "dev", "trainerIds": [],
+            "isActive": true, "createdAt": "2026-01-01T00:00:00Z",
+            "updatedAt": "2026-01-02T00:00:00Z", "issuesCertificate": false,
+            "taughtSkills": skills,
+        })
+    };
+    let errors = errors_of::<Course>(vec![
+        course(0, json!([])),
+        course(1, json!([{"skillId": "s1", "level": 2, "weight": 1}])),
+        course(2, json!([{"skillId": "s1", "level": 2}])),
+        course(
+            3,
+            json!([{"skillId": "s1", "level": 2}, {"skillId": "s2", "level": 1, "w": 0}]),
+        ),
+    ]);
+    assert_eq!(
+        errors,
+        [
+            (
+                Some(1),
+                "taughtSkills[0].weight".into(),
+                "unknown field".into()
+            ),
+            (Some(3), "taughtSkills[1].w".into(), "unknown field".into()),
+        ]
+    );
+}
+
+#[test]
 fn two_records_with_one_key_are_refused() {
     let interaction = json!({
         "userId": "u1", "contentId": "c1", "startedAt": "2026-03-01T10:00:00Z",

@@ -14,7 +14,7 @@ use super::check::Checker;
 use la_domain::IdKind;
 use la_domain::model::{Dataset, EntityKind, UnknownValue};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -105,6 +105,7 @@ pub(crate) fn parse_records<T: WireEntity>(
     };
     // Key of each valid record -> its index, to refuse two records with one key.
     let mut keys: HashMap<String, usize> = HashMap::with_capacity(raw.len());
+    let mut known = KnownKeys::default();
     for (index, mut value) in raw.into_iter().enumerate() {
         let errors_before = parsed.errors.len();
         let Some(object) = value.as_object_mut() else {
@@ -166,10 +167,16 @@ pub(crate) fn parse_records<T: WireEntity>(
                 continue;
             }
         };
-        // Serialising a plain model struct cannot fail.
-        let echo = serde_json::to_value(&record).expect("model values serialise to JSON");
         let mut unknown = Vec::new();
-        unknown_fields(&value, &echo, &mut String::new(), &mut unknown);
+        known.unknown(&value, &mut String::new(), &mut unknown);
+        if !unknown.is_empty() {
+            // Keys not seen in an echo yet: learn this record's shape, then look again.
+            // Serialising a plain model struct cannot fail.
+            let echo = serde_json::to_value(&record).expect("model values serialise to JSON");
+            known.learn(&echo);
+            unknown.clear();
+            known.unknown(&value, &mut String::new(), &mut unknown);
+        }
         for field in unknown {
             parsed
                 .errors
@@ -183,11 +190,7 @@ pub(crate) fn parse_records<T: WireEntity>(
         if parsed.errors.len() > errors_before {
             continue;
         }
-        let key = T::KEY
-            .iter()
-            .map(|(field, _)| echo.get(*field).map(Value::to_string).unwrap_or_default())
-            .collect::<Vec<_>>()
-            .join("\u{1f}");
+        let key = record_key(T::KEY, &value);
         if let Some(first) = keys.get(&key) {
             parsed.errors.push(FieldError::record(
                 index,
@@ -267,34 +270,80 @@ fn walk(
     }
 }
 
-/// Pushes the path of every key of `input` that `echo` (the typed record serialised back)
-/// lacks: fields the model does not have.
-fn unknown_fields(input: &Value, echo: &Value, path: &mut String, out: &mut Vec<String>) {
-    match (input, echo) {
-        (Value::Object(given), Value::Object(known)) => {
-            for (key, value) in given {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
+/// The keys the model has, as a tree (a list's elements share their list's node). Unknown
+/// fields are input keys the typed record does not serialise back; rather than serialising
+/// every record (costly for 10 000 of them), the tree learns from an echo only when a record
+/// has a key it has not seen. An echo has every field of each struct it contains (absent
+/// options serialise as `null`), so one echo per shape of record suffices.
+#[derive(Default)]
+struct KnownKeys {
+    children: HashMap<String, KnownKeys>,
+}
+
+impl KnownKeys {
+    fn learn(&mut self, echo: &Value) {
+        match echo {
+            Value::Object(fields) => {
+                for (key, value) in fields {
+                    self.children.entry(key.clone()).or_default().learn(value);
                 }
-                path.push_str(key);
-                match known.get(key) {
-                    Some(echoed) => unknown_fields(value, echoed, path, out),
-                    None => out.push(path.clone()),
-                }
-                path.truncate(len);
             }
+            Value::Array(items) => items.iter().for_each(|item| self.learn(item)),
+            _ => {}
         }
-        (Value::Array(given), Value::Array(known)) => {
-            for (i, (value, echoed)) in given.iter().zip(known).enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                unknown_fields(value, echoed, path, out);
-                path.truncate(len);
-            }
-        }
-        _ => {}
     }
+
+    /// Pushes the path of every key of `input` not in the tree.
+    fn unknown(&self, input: &Value, path: &mut String, out: &mut Vec<String>) {
+        match input {
+            Value::Object(fields) => {
+                for (key, value) in fields {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                    match self.children.get(key) {
+                        Some(child) => child.unknown(value, path, out),
+                        None => out.push(path.clone()),
+                    }
+                    path.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    self.unknown(item, path, out);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The key of a record that deserialised, from its (id-mapped) JSON: ids are already in
+/// canonical UUID form; timestamps and dates are normalised so that one instant written two
+/// ways is one key.
+fn record_key(spec: &[(&'static str, KeyType)], value: &Value) -> String {
+    let mut key = String::new();
+    for (field, ty) in spec {
+        let part = &value[*field];
+        match ty {
+            KeyType::Ts => match chrono::DateTime::<chrono::Utc>::deserialize(part) {
+                Ok(ts) => key.push_str(&ts.timestamp_micros().to_string()),
+                Err(_) => key.push_str(&part.to_string()),
+            },
+            KeyType::Date => match chrono::NaiveDate::deserialize(part) {
+                Ok(date) => key.push_str(&date.to_string()),
+                Err(_) => key.push_str(&part.to_string()),
+            },
+            KeyType::Id(_) | KeyType::Text(_) => key.push_str(part.as_str().unwrap_or_default()),
+        }
+        key.push('\u{1f}');
+    }
+    key
 }
 
 /// The field and reason of a serde error. `serde_path_to_error` gives the path of the value

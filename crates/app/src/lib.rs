@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod demo;
+pub mod ingest;
 pub mod passwords;
 pub mod ports;
 pub mod results;

@@ -266,6 +266,7 @@ pub trait Store:
     + GamificationStore
     + AccountStore
     + SessionStore
+    + PushIngestStore
     + 'static
 {
 }
@@ -278,6 +279,64 @@ impl<T> Store for T where
         + GamificationStore
         + AccountStore
         + SessionStore
+        + PushIngestStore
         + 'static
 {
+}
+
+/// One value of an entity's key (decision 11): an id, a timestamp, a date or an enum text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum KeyValue {
+    Uuid(uuid::Uuid),
+    Ts(DateTime<Utc>),
+    Date(chrono::NaiveDate),
+    Text(String),
+}
+
+/// What an upsert did to each record of a push: new row, changed row, or identical row left
+/// untouched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// The bulk look-ups and writes of push ingestion (`POST`/`DELETE /api/v1/ingest/{entity}`).
+/// Every method takes all ids of a request at once: one query per call (chunked only where a
+/// backend limits parameters), never one per record.
+#[async_trait]
+pub trait PushIngestStore: Send + Sync {
+    /// Which of `ids` exist in the table of `kind` (an entity with an `id` column).
+    async fn existing_ids(
+        &self,
+        kind: EntityKind,
+        ids: &[uuid::Uuid],
+    ) -> Result<Vec<uuid::Uuid>, StoreError>;
+
+    /// `maxScore` of the stored assessments among `ids`.
+    async fn assessment_max_scores(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> Result<Vec<(uuid::Uuid, f64)>, StoreError>;
+
+    /// The stored users holding any of `emails` (lowercase), as (email, user id).
+    async fn users_by_email(&self, emails: &[String]) -> Result<Vec<(String, UserId)>, StoreError>;
+
+    /// Upserts every record of `data` by its key in one transaction, writing only rows that
+    /// are new or differ from the stored row (provenance `source` included, `synced_at` not),
+    /// and counts what happened.
+    async fn upsert_changed(
+        &self,
+        data: &Dataset,
+        provenance: Provenance,
+    ) -> Result<ChangeCounts, StoreError>;
+
+    /// Deletes the rows of `kind` whose key (columns in the order of decision 11) is one of
+    /// `keys`, in one transaction; returns how many rows went.
+    async fn delete_keys(
+        &self,
+        kind: EntityKind,
+        keys: &[Vec<KeyValue>],
+    ) -> Result<u64, StoreError>;
 }

@@ -95,6 +95,33 @@ impl IdKind {
         IdKind::UpstreamRecommendation,
     ];
 
+    /// The entity whose table holds ids of this kind, if any (topics live inside learning
+    /// paths and have no table of their own).
+    pub fn entity(self) -> Option<crate::model::EntityKind> {
+        use crate::model::EntityKind as E;
+        Some(match self {
+            IdKind::Organization => E::Organizations,
+            IdKind::Department => E::Departments,
+            IdKind::Team => E::Teams,
+            IdKind::User => E::Users,
+            IdKind::Session => E::Sessions,
+            IdKind::Course => E::Courses,
+            IdKind::Module => E::Modules,
+            IdKind::Enrollment => E::Enrollments,
+            IdKind::Assessment => E::Assessments,
+            IdKind::AssessmentAttempt => E::AssessmentAttempts,
+            IdKind::Skill => E::Skills,
+            IdKind::LearningPath => E::LearningPaths,
+            IdKind::Topic => return None,
+            IdKind::ContentItem => E::ContentItems,
+            IdKind::PracticeSubmission => E::PracticeSubmissions,
+            IdKind::CourseReview => E::CourseReviews,
+            IdKind::Kpi => E::Kpis,
+            IdKind::ValueProposition => E::ValuePropositions,
+            IdKind::UpstreamRecommendation => E::UpstreamRecommendations,
+        })
+    }
+
     /// This kind's UUID v5 namespace (computed once: mapping ids is a hot path of ingestion).
     pub fn namespace(self) -> Uuid {
         static NAMESPACES: OnceLock<Vec<Uuid>> = OnceLock::new();

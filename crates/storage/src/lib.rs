@@ -14,6 +14,7 @@ mod common;
 mod decode;
 mod error;
 mod gamification;
+mod ingest;
 pub mod postgres;
 mod records;
 mod results;

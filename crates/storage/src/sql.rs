@@ -6,7 +6,7 @@ use crate::value::{ToValue, Value};
 use la_domain::model::{Dataset, EntityKind, Provenance};
 
 /// Bind parameters per statement: below SQLite's 32 766 and PostgreSQL's 65 535.
-const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
+pub(crate) const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 /// Rows per statement: large enough to amortise round trips, small enough to keep each
 /// statement's plan and buffer modest.
 const MAX_ROWS_PER_STATEMENT: usize = 1_000;
@@ -23,7 +23,7 @@ pub(crate) struct Statement {
 /// Columns every ingestion row carries after its own (filled from the batch's provenance).
 pub(crate) const PROVENANCE_COLUMNS: [&str; 2] = ["source", "synced_at"];
 
-fn upsert_sql<R: Record>(rows: usize, trailing: &[&str]) -> String {
+fn upsert_sql<R: Record>(rows: usize, trailing: &[&str], only_changed: bool) -> String {
     let columns: Vec<&str> = R::COLUMNS.iter().chain(trailing).copied().collect();
     let mut sql = format!("INSERT INTO {} ({}) VALUES ", R::TABLE, columns.join(", "));
     for row in 0..rows {
@@ -40,7 +40,11 @@ fn upsert_sql<R: Record>(rows: usize, trailing: &[&str]) -> String {
         sql.push(')');
     }
     sql.push(' ');
-    sql.push_str(&conflict_clause::<R>(&columns));
+    if only_changed {
+        sql.push_str(&conflict_clause_if_changed::<R>(&columns));
+    } else {
+        sql.push_str(&conflict_clause::<R>(&columns));
+    }
     sql
 }
 
@@ -58,8 +62,46 @@ pub(crate) fn conflict_clause<R: Record>(columns: &[&str]) -> String {
     )
 }
 
+/// The conflict clause of [`conflict_clause`] that updates a stored row only when a column
+/// other than `synced_at` differs (null-safe), so that identical rows are left untouched and
+/// the statement's affected-row count is the number of new or changed rows.
+pub(crate) fn conflict_clause_if_changed<R: Record>(columns: &[&str]) -> String {
+    let changed: Vec<String> = columns
+        .iter()
+        .filter(|c| !R::KEY.contains(c) && **c != PROVENANCE_COLUMNS[1])
+        .map(|c| {
+            format!(
+                "{table}.{c} IS DISTINCT FROM excluded.{c}",
+                table = R::TABLE
+            )
+        })
+        .collect();
+    let clause = conflict_clause::<R>(columns);
+    if changed.is_empty() {
+        clause
+    } else {
+        format!("{clause} WHERE {}", changed.join(" OR "))
+    }
+}
+
 /// Multi-row upserts of `records`, each row followed by the `trailing` columns' values.
 pub(crate) fn upserts<R: Record>(records: &[R], trailing: &[(&str, Value)]) -> Vec<Statement> {
+    upserts_with(records, trailing, false)
+}
+
+/// [`upserts`] that leave identical stored rows untouched ([`conflict_clause_if_changed`]).
+pub(crate) fn upserts_if_changed<R: Record>(
+    records: &[R],
+    trailing: &[(&str, Value)],
+) -> Vec<Statement> {
+    upserts_with(records, trailing, true)
+}
+
+fn upserts_with<R: Record>(
+    records: &[R],
+    trailing: &[(&str, Value)],
+    only_changed: bool,
+) -> Vec<Statement> {
     let width = R::COLUMNS.len() + trailing.len();
     let rows_per_statement = (MAX_PARAMS_PER_STATEMENT / width).min(MAX_ROWS_PER_STATEMENT);
     let trailing_columns: Vec<&str> = trailing.iter().map(|(c, _)| *c).collect();
@@ -73,7 +115,7 @@ pub(crate) fn upserts<R: Record>(records: &[R], trailing: &[(&str, Value)]) -> V
             }
             Statement {
                 rows: chunk.len(),
-                sql: upsert_sql::<R>(chunk.len(), &trailing_columns),
+                sql: upsert_sql::<R>(chunk.len(), &trailing_columns, only_changed),
                 values,
             }
         })
@@ -123,7 +165,7 @@ mod tests {
 
     #[test]
     fn upserts_bind_rows_anonymously_and_update_only_non_key_columns() {
-        let sql = upsert_sql::<HelpRequest>(2, &PROVENANCE_COLUMNS);
+        let sql = upsert_sql::<HelpRequest>(2, &PROVENANCE_COLUMNS, false);
         assert_eq!(
             sql,
             "INSERT INTO help_requests (user_id, occurred_at, course_id, source, synced_at) \
@@ -131,6 +173,15 @@ mod tests {
              ON CONFLICT (user_id, occurred_at) DO UPDATE SET course_id = excluded.course_id, \
              source = excluded.source, synced_at = excluded.synced_at"
         );
-        assert!(upsert_sql::<Session>(1, &[]).contains("ON CONFLICT (id)"));
+        assert!(upsert_sql::<Session>(1, &[], false).contains("ON CONFLICT (id)"));
+        let changed = upsert_sql::<HelpRequest>(1, &PROVENANCE_COLUMNS, true);
+        assert!(
+            changed.ends_with(
+                "synced_at = excluded.synced_at WHERE \
+                 help_requests.course_id IS DISTINCT FROM excluded.course_id OR \
+                 help_requests.source IS DISTINCT FROM excluded.source"
+            ),
+            "{changed}"
+        );
     }
 }

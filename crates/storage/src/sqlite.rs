@@ -65,7 +65,10 @@ impl SqliteStore {
     }
 }
 
-fn bind(args: &mut SqliteArguments, value: Value) -> Result<(), sqlx::error::BoxDynError> {
+pub(crate) fn bind(
+    args: &mut SqliteArguments,
+    value: Value,
+) -> Result<(), sqlx::error::BoxDynError> {
     match value {
         Value::Uuid(v) => args.add(v),
         Value::Text(v) => args.add(v),

@@ -3,7 +3,7 @@
 //! binds without per-value overhead.
 
 use crate::records::{Entity, Record, for_each_entity_in_dependency_order};
-use crate::sql::{PROVENANCE_COLUMNS, conflict_clause};
+use crate::sql::{PROVENANCE_COLUMNS, conflict_clause, conflict_clause_if_changed};
 use crate::value::{ToValue, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use la_domain::model::{Dataset, EntityKind, Provenance};
@@ -13,10 +13,10 @@ use sqlx::{Arguments, error::BoxDynError};
 use uuid::Uuid;
 
 /// Rows per statement.
-const ROWS_PER_STATEMENT: usize = 10_000;
+pub(crate) const ROWS_PER_STATEMENT: usize = 10_000;
 
 /// One column's values, typed by the column's [`Value`] variant.
-enum Column {
+pub(crate) enum Column {
     Uuid(Vec<Option<Uuid>>),
     Text(Vec<Option<String>>),
     Int(Vec<Option<i64>>),
@@ -29,7 +29,7 @@ enum Column {
 }
 
 impl Column {
-    fn for_value(value: &Value, capacity: usize) -> Column {
+    pub(crate) fn for_value(value: &Value, capacity: usize) -> Column {
         match value {
             Value::Uuid(_) => Column::Uuid(Vec::with_capacity(capacity)),
             Value::Text(_) => Column::Text(Vec::with_capacity(capacity)),
@@ -44,7 +44,7 @@ impl Column {
     }
 
     /// Appends a value; a field always maps to the same variant, so a mismatch is a bug.
-    fn push(&mut self, value: Value) {
+    pub(crate) fn push(&mut self, value: Value) {
         match (self, value) {
             (Column::Uuid(c), Value::Uuid(v)) => c.push(v),
             (Column::Text(c), Value::Text(v)) => c.push(v),
@@ -62,7 +62,7 @@ impl Column {
         }
     }
 
-    fn sql_type(&self) -> &'static str {
+    pub(crate) fn sql_type(&self) -> &'static str {
         match self {
             Column::Uuid(_) => "uuid[]",
             Column::Text(_) => "text[]",
@@ -76,7 +76,7 @@ impl Column {
         }
     }
 
-    fn bind(self, args: &mut PgArguments) -> Result<(), BoxDynError> {
+    pub(crate) fn bind(self, args: &mut PgArguments) -> Result<(), BoxDynError> {
         match self {
             Column::Uuid(c) => args.add(c),
             Column::Text(c) => args.add(c),
@@ -102,6 +102,23 @@ pub(crate) struct UnnestStatement {
 pub(crate) fn statement<R: Record>(
     records: &[R],
     trailing: &[(&str, Value)],
+) -> Result<UnnestStatement, BoxDynError> {
+    statement_with(records, trailing, false)
+}
+
+/// [`statement`] that leaves identical stored rows untouched
+/// ([`conflict_clause_if_changed`]).
+pub(crate) fn statement_if_changed<R: Record>(
+    records: &[R],
+    trailing: &[(&str, Value)],
+) -> Result<UnnestStatement, BoxDynError> {
+    statement_with(records, trailing, true)
+}
+
+fn statement_with<R: Record>(
+    records: &[R],
+    trailing: &[(&str, Value)],
+    only_changed: bool,
 ) -> Result<UnnestStatement, BoxDynError> {
     let mut columns: Vec<Column> = Vec::new();
     let mut row = Vec::with_capacity(R::COLUMNS.len() + trailing.len());
@@ -134,7 +151,11 @@ pub(crate) fn statement<R: Record>(
         R::TABLE,
         names.join(", "),
         arrays.join(", "),
-        conflict_clause::<R>(&names)
+        if only_changed {
+            conflict_clause_if_changed::<R>(&names)
+        } else {
+            conflict_clause::<R>(&names)
+        }
     );
     let mut args = PgArguments::default();
     for column in columns {

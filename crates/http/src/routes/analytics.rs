@@ -183,7 +183,29 @@ async fn read_all(
     Ok(out)
 }
 
-/// L7: the six learner analytics keyed by name (decision 10).
+/// An overview: several analytics of one subject keyed by name (decision 10), plus the
+/// subject's id under `id_field`.
+async fn overview(
+    state: &AppState,
+    subject: Uuid,
+    id_field: &str,
+    window: Window,
+    components: &[(&'static str, &'static str)],
+    key: impl Fn(&'static str) -> ResultKey,
+) -> Result<Response, ApiError> {
+    let keys = components
+        .iter()
+        .map(|(name, analytic)| (*name, key(analytic)))
+        .collect();
+    let parts = read_all(state, keys).await?;
+    let id = (
+        id_field,
+        serde_json::to_string(&subject).expect("a UUID serialises"),
+    );
+    Ok(Envelope::overview(&parts, &[id], Some(window.as_str()), Utc::now()).into_response())
+}
+
+/// L7: the six learner analytics keyed by name.
 pub async fn learner_overview(
     State(state): State<AppState>,
     caller: Caller,
@@ -191,28 +213,18 @@ pub async fn learner_overview(
     Query(params): Params,
 ) -> Result<Response, ApiError> {
     let (user, window) = subject_and_window(&caller, "userId", &raw, &params)?;
-    let keys = [
+    let components = [
         ("velocity", names::VELOCITY),
         ("skillGap", names::SKILL_GAP),
         ("engagement", names::ENGAGEMENT),
         ("mastery", names::MASTERY),
         ("performance", names::PERFORMANCE),
         ("contentEffectiveness", names::CONTENT_EFFECTIVENESS),
-    ]
-    .into_iter()
-    .map(|(name, analytic)| {
-        (
-            name,
-            user_key(user, Role::Learner, analytic, window_key(window)),
-        )
+    ];
+    overview(&state, user, "userId", window, &components, |analytic| {
+        user_key(user, Role::Learner, analytic, window_key(window))
     })
-    .collect();
-    let parts = read_all(&state, keys).await?;
-    let id = (
-        "userId",
-        serde_json::to_string(&user).expect("a UUID serialises"),
-    );
-    Ok(Envelope::overview(&parts, &[id], Some(window.as_str()), Utc::now()).into_response())
+    .await
 }
 
 /// T5: the four trainer analytics keyed by name.
@@ -223,26 +235,21 @@ pub async fn trainer_overview(
     Query(params): Params,
 ) -> Result<Response, ApiError> {
     let (trainer, window) = subject_and_window(&caller, "trainerId", &raw, &params)?;
-    let keys = [
+    let components = [
         ("coursePerformance", names::COURSE_PERFORMANCE),
         ("courseHealth", names::COURSE_HEALTH),
         ("studentDistribution", names::STUDENT_DISTRIBUTION),
         ("teachingEffectiveness", names::TEACHING_EFFECTIVENESS),
-    ]
-    .into_iter()
-    .map(|(name, analytic)| {
-        (
-            name,
-            user_key(trainer, Role::Trainer, analytic, window_key(window)),
-        )
-    })
-    .collect();
-    let parts = read_all(&state, keys).await?;
-    let id = (
+    ];
+    overview(
+        &state,
+        trainer,
         "trainerId",
-        serde_json::to_string(&trainer).expect("a UUID serialises"),
-    );
-    Ok(Envelope::overview(&parts, &[id], Some(window.as_str()), Utc::now()).into_response())
+        window,
+        &components,
+        |analytic| user_key(trainer, Role::Trainer, analytic, window_key(window)),
+    )
+    .await
 }
 
 /// O5: the four organisation analytics keyed by name.
@@ -253,21 +260,21 @@ pub async fn organization_overview(
     Query(params): Params,
 ) -> Result<Response, ApiError> {
     let (org, window) = subject_and_window(&caller, "orgId", &raw, &params)?;
-    let keys = [
+    let components = [
         ("learningVelocity", names::ORG_LEARNING_VELOCITY),
         ("strategicAlignment", names::STRATEGIC_ALIGNMENT),
         ("learningCulture", names::LEARNING_CULTURE),
         ("orgPerformance", names::ORG_PERFORMANCE),
-    ]
-    .into_iter()
-    .map(|(name, analytic)| (name, org_key(org, analytic, window)))
-    .collect();
-    let parts = read_all(&state, keys).await?;
-    let id = (
+    ];
+    overview(
+        &state,
+        org,
         "organizationId",
-        serde_json::to_string(&org).expect("a UUID serialises"),
-    );
-    Ok(Envelope::overview(&parts, &[id], Some(window.as_str()), Utc::now()).into_response())
+        window,
+        &components,
+        |analytic| org_key(org, analytic, window),
+    )
+    .await
 }
 
 /// Validates a path user id and checks ownership (routes without a window).

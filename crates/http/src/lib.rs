@@ -89,11 +89,10 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "A2" => post(auth::refresh),
         "A3" => get(auth::me),
         "A4" => post(auth::logout),
-        "L1" | "L2" | "L3" | "L4" | "L5" | "L6" => get(analytics::learner),
+        "L1" | "L2" | "L3" | "L4" | "L5" | "L6" | "T1" | "T2" | "T3" | "T4" | "O1" | "O2"
+        | "O3" | "O4" => get(analytics::windowed),
         "L7" => get(analytics::learner_overview),
-        "T1" | "T2" | "T3" | "T4" => get(analytics::trainer),
         "T5" => get(analytics::trainer_overview),
-        "O1" | "O2" | "O3" | "O4" => get(analytics::organization),
         "O5" => get(analytics::organization_overview),
         "C1" | "P1" | "P2" | "P3" => get(analytics::learner_comparison),
         "C2" => get(analytics::skill_demand),

@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::envelope::Envelope;
 use crate::error::ApiError;
 use crate::json::FieldErrors;
-use crate::policy::{Caller, parse_id};
+use crate::policy::{Caller, SubjectRule, parse_id};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -118,53 +118,24 @@ fn analytic_of(route_id: &str) -> &'static str {
     }
 }
 
-/// L1–L6: one learner analytic.
-pub async fn learner(
+/// L1–L6, T1–T4, O1–O4: one windowed analytic of the subject the route's path names.
+pub async fn windowed(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
     Query(params): Params,
 ) -> Result<Response, ApiError> {
-    let (user, window) = subject_and_window(&caller, "userId", &raw, &params)?;
-    let key = user_key(
-        user,
-        Role::Learner,
-        analytic_of(caller.spec.id),
-        window_key(window),
-    );
-    let now = Utc::now();
-    let served = state.analytics.read(key, now).await?;
-    Ok(Envelope::single(&served, Some(window.as_str()), now).into_response())
-}
-
-/// T1–T4: one trainer analytic.
-pub async fn trainer(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(raw): Path<String>,
-    Query(params): Params,
-) -> Result<Response, ApiError> {
-    let (trainer, window) = subject_and_window(&caller, "trainerId", &raw, &params)?;
-    let key = user_key(
-        trainer,
-        Role::Trainer,
-        analytic_of(caller.spec.id),
-        window_key(window),
-    );
-    let now = Utc::now();
-    let served = state.analytics.read(key, now).await?;
-    Ok(Envelope::single(&served, Some(window.as_str()), now).into_response())
-}
-
-/// O1–O4: one organisation analytic.
-pub async fn organization(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(raw): Path<String>,
-    Query(params): Params,
-) -> Result<Response, ApiError> {
-    let (org, window) = subject_and_window(&caller, "orgId", &raw, &params)?;
-    let key = org_key(org, analytic_of(caller.spec.id), window);
+    let analytic = analytic_of(caller.spec.id);
+    let (param, role) = match caller.spec.subject {
+        SubjectRule::OwnTrainer => ("trainerId", Role::Trainer),
+        SubjectRule::OwnOrganization => ("orgId", Role::OrgAdmin),
+        _ => ("userId", Role::Learner),
+    };
+    let (subject, window) = subject_and_window(&caller, param, &raw, &params)?;
+    let key = match role {
+        Role::OrgAdmin => org_key(subject, analytic, window),
+        _ => user_key(subject, role, analytic, window_key(window)),
+    };
     let now = Utc::now();
     let served = state.analytics.read(key, now).await?;
     Ok(Envelope::single(&served, Some(window.as_str()), now).into_response())

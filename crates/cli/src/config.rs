@@ -75,6 +75,8 @@ pub struct Settings {
     pub rate_limit_multiplier: u32,
     /// Origins allowed by CORS (exact match; empty = no cross-origin access).
     pub cors_origins: Vec<String>,
+    /// Hashes of the keys upstreams push data with (`LA_INGEST_KEYS=name:sha256hex,…`).
+    pub ingest_keys: la_app::ingest::IngestKeys,
 }
 
 /// The keys a TOML configuration file may set (all optional).
@@ -96,6 +98,7 @@ struct FileSettings {
     jwt_audience: Option<String>,
     rate_limit_multiplier: Option<u32>,
     cors_origins: Option<Vec<String>>,
+    ingest_keys: Option<Vec<String>>,
 }
 
 /// The documented defaults (README, "Configuration").
@@ -206,6 +209,13 @@ impl Settings {
                  (scheme and host in lower case, optional port, no path or trailing slash)"
             );
         }
+        let ingest_key_entries: Vec<String> = match env("LA_INGEST_KEYS") {
+            Some(v) => v.split(',').map(str::to_owned).collect(),
+            None => file.ingest_keys.unwrap_or_default(),
+        };
+        let ingest_keys =
+            la_app::ingest::IngestKeys::parse(ingest_key_entries.iter().map(String::as_str))
+                .map_err(|e| anyhow::anyhow!("LA_INGEST_KEYS: {e}"))?;
         Ok(Settings {
             environment,
             listen,
@@ -229,6 +239,7 @@ impl Settings {
                 .unwrap_or_else(|| "learning-analytics-api".to_owned()),
             rate_limit_multiplier,
             cors_origins,
+            ingest_keys,
         })
     }
 }

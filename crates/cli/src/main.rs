@@ -37,6 +37,15 @@ enum Command {
     SeedDemo(SeedArgs),
     /// Compute every analytic for every subject now and store the results.
     Batch(BatchArgs),
+    /// Make a new ingest key for an upstream: prints the key (give it to the upstream) and the
+    /// `LA_INGEST_KEYS` entry holding its hash (give that to the service).
+    IngestKey(IngestKeyArgs),
+}
+
+#[derive(clap::Args)]
+struct IngestKeyArgs {
+    /// A name for the logs, e.g. the upstream service (`[A-Za-z0-9._-]`, 1-64 characters).
+    name: String,
 }
 
 #[derive(clap::Args)]
@@ -89,6 +98,19 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::SeedDemo(args) => seed_demo(settings, args).await,
         Command::Batch(args) => batch(settings, args).await,
+        Command::IngestKey(args) => {
+            let key = la_app::ingest::keys::generate_key();
+            let entry = format!(
+                "{}:{}",
+                args.name,
+                la_app::ingest::keys::key_hash_hex(&key)
+            );
+            // Refuse a name the service would refuse at start.
+            la_app::ingest::IngestKeys::parse([entry.as_str()])?;
+            println!("key (for the upstream, shown once): {key}");
+            println!("LA_INGEST_KEYS entry (for the service): {entry}");
+            Ok(())
+        }
     }
 }
 

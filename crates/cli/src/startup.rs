@@ -79,7 +79,9 @@ impl Application {
         );
         let analytics = la_app::analytics::read::AnalyticsReader::new(store.clone());
         let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
-        let state = la_http::AppState::new(system, auth, analytics, limits)
+        let ingest =
+            la_app::ingest::IngestService::new(store.clone(), settings.ingest_keys.clone());
+        let state = la_http::AppState::new(system, auth, analytics, ingest, limits)
             .with_cors_origins(settings.cors_origins.clone());
         let router = la_http::router(state);
         let listener = TcpListener::bind(settings.listen)

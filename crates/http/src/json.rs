@@ -9,18 +9,7 @@ use std::collections::BTreeMap;
 /// Checks the content type and parses the body; a syntax or shape error becomes a 400 naming
 /// the offending field where serde can tell it.
 pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            let v = v.trim();
-            v.eq_ignore_ascii_case("application/json")
-                || (v.starts_with("application/") && v.ends_with("+json"))
-        });
-    if !is_json {
-        return Err(ApiError::UnsupportedMediaType);
-    }
+    require_json(headers)?;
     serde_json::from_slice(body).map_err(|e| {
         let message = e.to_string();
         // serde_json names unknown fields as "unknown field `x`, expected …".
@@ -36,6 +25,24 @@ pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Resu
             None => ApiError::validation("body", strip_position(&message)),
         }
     })
+}
+
+/// 415 unless the body is declared JSON (`application/json` or `application/*+json`).
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/json")
+                || (v.starts_with("application/") && v.ends_with("+json"))
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
 }
 
 /// serde's messages end with "at line 1 column 17"; the position helps nobody here.

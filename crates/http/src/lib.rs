@@ -18,10 +18,12 @@ mod routes;
 pub mod stats;
 
 pub use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use la_app::analytics::read::AnalyticsReader;
 use la_app::auth::AuthService;
+use la_app::ingest::IngestService;
 use la_app::system::SystemService;
 use limits::RateLimits;
 use stats::RequestStats;
@@ -35,8 +37,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// Bodies above 64 KiB are refused with 413 (`api.md` 1.1); ingestion routes raise it.
+/// Bodies above 64 KiB are refused with 413 (`api.md` 1.1); ingestion routes raise it to
+/// [`MAX_INGEST_BODY_BYTES`].
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use routes::ingest::MAX_INGEST_BODY_BYTES;
 
 /// What handlers share: the use-case services, never a raw pool.
 #[derive(Clone)]
@@ -44,6 +48,7 @@ pub struct AppState {
     pub system: SystemService,
     pub auth: AuthService,
     pub analytics: AnalyticsReader,
+    pub ingest: IngestService,
     pub limits: Arc<RateLimits>,
     pub stats: Arc<RequestStats>,
     pub metrics: Arc<metrics::Metrics>,
@@ -56,6 +61,7 @@ impl AppState {
         system: SystemService,
         auth: AuthService,
         analytics: AnalyticsReader,
+        ingest: IngestService,
         limits: RateLimits,
     ) -> Self {
         // The reader reports cache hits, misses and computations to this state's registry.
@@ -65,6 +71,7 @@ impl AppState {
             system,
             auth,
             analytics,
+            ingest,
             limits: Arc::new(limits),
             stats: Arc::new(RequestStats::default()),
             metrics,
@@ -81,7 +88,7 @@ impl AppState {
 
 /// The handler of each route of [`policy::ROUTES`], by route id.
 fn handler(id: &str) -> MethodRouter<AppState> {
-    use routes::{analytics, auth, system};
+    use routes::{analytics, auth, ingest, system};
     match id {
         "S1" => get(system::health),
         "S2" => get(system::status),
@@ -98,6 +105,8 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "C2" => get(analytics::skill_demand),
         "G1" | "G2" | "G4" => get(analytics::gamification),
         "G3" => get(analytics::leaderboard),
+        "IN1" => post(ingest::push),
+        "IN2" => delete(ingest::delete),
         "D-OAS" => get(openapi::openapi_json),
         "D-DOCS" => get(openapi::docs),
         "M1" => get(metrics::scrape),
@@ -116,6 +125,16 @@ pub fn router(state: AppState) -> Router {
                 routes::system::ip_limit,
             ));
         }
+        // Per route, so that ingestion alone takes large bodies; both the declared length
+        // (tower-http) and the bytes read (axum's extractors) are bounded.
+        let body_limit = if spec.limit == policy::LimitClass::Ingest {
+            MAX_INGEST_BODY_BYTES
+        } else {
+            MAX_BODY_BYTES
+        };
+        route = route
+            .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(body_limit))
+            .layer::<_, std::convert::Infallible>(RequestBodyLimitLayer::new(body_limit));
         api = api.route(spec.path, route);
     }
     let api = api
@@ -142,8 +161,7 @@ pub fn router(state: AppState) -> Router {
             ))
             .layer(axum::middleware::from_fn(middleware::json_error_bodies))
             .layer(axum::middleware::from_fn(limits::rate_limit_headers))
-            .layer(CatchPanicLayer::custom(middleware::panic_response))
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
+            .layer(CatchPanicLayer::custom(middleware::panic_response)),
     );
     // Outermost, so that every response gets them, including those made by the layers above.
     router = router.layer(SetResponseHeaderLayer::if_not_present(

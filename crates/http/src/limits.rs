@@ -44,6 +44,9 @@ impl LimitClass {
             LimitClass::Session => (60, 60),
             LimitClass::Analytics => (100, 3_600),
             LimitClass::System => (1_000, 3_600),
+            // Not in the spec (decided here): 10,000-record batches, so 120 requests a minute
+            // is over a million records a minute per pusher, yet bounds a runaway client.
+            LimitClass::Ingest => (120, 60),
         };
         Limit {
             requests,
@@ -85,6 +88,7 @@ impl RateLimits {
             LimitClass::Session,
             LimitClass::Analytics,
             LimitClass::System,
+            LimitClass::Ingest,
         ];
         let limiters = classes
             .into_iter()
@@ -203,6 +207,16 @@ pub fn check_user(
     };
     record(parts, state.limits.check(spec.limit, key))
 }
+
+/// The limit of a caller holding an ingest key, keyed by the key's name.
+pub fn check_ingest_key(state: &AppState, key_name: &str, parts: &Parts) -> Result<(), ApiError> {
+    let key = Key::User(Uuid::new_v5(&INGEST_KEY_NAMESPACE, key_name.as_bytes()));
+    record(parts, state.limits.check(LimitClass::Ingest, key))
+}
+
+/// Ingest keys share the user key space through UUID v5 ids of their names (never a real
+/// user's v4 id).
+const INGEST_KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_696e_6765_7374_6b65_7973_0000_0001);
 
 /// The client address (the socket peer; a proxy in front must be trusted explicitly, which
 /// this service does not do yet).

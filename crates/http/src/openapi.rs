@@ -259,6 +259,63 @@ struct AnalyticsEnvelope {
     warnings: Vec<String>,
 }
 
+/// `POST /api/v1/ingest/{entity}`: 1-10,000 records of the entity (`analytics.md` section 9,
+/// camelCase fields, unknown fields rejected), at most 16 MiB. Ids and references may be
+/// UUIDs or external strings (1-128 of `[A-Za-z0-9._:-]`, mapped to UUID v5 per entity kind).
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct IngestRequest {
+    #[schema(min_items = 1, max_items = 10000)]
+    records: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `DELETE /api/v1/ingest/{entity}`: 1-10,000 keys; an id (string) for entities with an id,
+/// otherwise an object of the natural key's fields (spec README decision 11).
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct IngestDeleteRequest {
+    #[schema(min_items = 1, max_items = 10000)]
+    keys: Vec<serde_json::Value>,
+}
+
+/// A non-UUID id of the request and the UUID it was stored under.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IdMapping {
+    /// The id kind (`user`, `content-item`, ...).
+    kind: String,
+    external_id: String,
+    id: Uuid,
+}
+
+/// The outcome of a push: every record was valid and is stored.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IngestResponse {
+    /// The entity's kebab-case name.
+    entity: String,
+    received: u64,
+    /// Records that were new.
+    inserted: u64,
+    /// Records that changed a stored row.
+    updated: u64,
+    /// Records identical to the stored row (nothing written).
+    unchanged: u64,
+    /// Every external id of the request (own ids and references).
+    ids: Vec<IdMapping>,
+}
+
+/// The outcome of a delete (idempotent: unknown keys count as `notFound`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IngestDeleteResponse {
+    entity: String,
+    received: u64,
+    deleted: u64,
+    not_found: u64,
+    ids: Vec<IdMapping>,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -278,7 +335,12 @@ struct AnalyticsEnvelope {
         HealthReport,
         StatusReport,
         Error,
-        AnalyticsEnvelope
+        AnalyticsEnvelope,
+        IngestRequest,
+        IngestDeleteRequest,
+        IdMapping,
+        IngestResponse,
+        IngestDeleteResponse
     ))
 )]
 struct Components;
@@ -466,6 +528,16 @@ fn describe(id: &str) -> Option<Description> {
             "Streak",
             Envelope("current and longest streak, 30-day calendar (`analytics.md` 8.2)"),
         ),
+        "IN1" => (
+            "ingestion",
+            "Push records of one entity (upsert, all or nothing)",
+            Json("IngestResponse"),
+        ),
+        "IN2" => (
+            "ingestion",
+            "Delete records of one entity by key",
+            Json("IngestDeleteResponse"),
+        ),
         "D-OAS" => ("docs", "This OpenAPI document", Other(JSON)),
         "D-DOCS" => (
             "docs",
@@ -480,6 +552,14 @@ fn describe(id: &str) -> Option<Description> {
         _ => return None,
     };
     Some(Description { tag, summary, body })
+}
+
+/// The entity names of `/api/v1/ingest/{entity}`.
+fn ingest_entities() -> Vec<&'static str> {
+    la_domain::model::EntityKind::ALL
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect()
 }
 
 fn string_schema(values: &[&str], default: Option<&str>) -> Schema {
@@ -576,9 +656,20 @@ fn error_statuses(spec: &RouteSpec, body: &Body) -> BTreeMap<u16, String> {
         ),
         "C2" => add(400, "VALIDATION_ERROR: bad `timeframe` or `skills`"),
         "G3" => add(400, "VALIDATION_ERROR: bad `type`, `scope` or `window`"),
+        "IN1" | "IN2" => {
+            add(
+                400,
+                "VALIDATION_ERROR: `validation` names each bad record as `records[i].field` \
+                 (`keys[i]` for deletes); nothing was written",
+            );
+            add(404, "NOT_FOUND: no such entity");
+        }
         _ => {}
     }
-    if spec.method == Method::POST {
+    if spec.limit == policy::LimitClass::Ingest {
+        add(413, "PAYLOAD_TOO_LARGE: body over 16 MiB");
+        add(415, "UNSUPPORTED_MEDIA_TYPE: body is not application/json");
+    } else if spec.method == Method::POST {
         add(413, "PAYLOAD_TOO_LARGE: body over 64 KiB");
         add(415, "UNSUPPORTED_MEDIA_TYPE: body is not application/json");
     }
@@ -606,8 +697,23 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
             "orgId" => {
                 "Organisation id (UUID); the caller's own unless the active role is platform-admin"
             }
+            "entity" => "",
             _ => "Id (UUID)",
         };
+        if name == "entity" {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .description(Some(
+                        "Entity of `analytics.md` section 9 in kebab-case, e.g. \
+                         `assessment-attempts`",
+                    ))
+                    .schema(Some(string_schema(&ingest_entities(), None))),
+            );
+            continue;
+        }
         op = op.parameter(
             ParameterBuilder::new()
                 .name(name)
@@ -628,6 +734,16 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
         }
         ActiveRoleRule::OneOf(roles) => roles.iter().map(|r| r.as_str()).collect(),
     };
+    if spec.limit == policy::LimitClass::Ingest {
+        op = op.description(Some(
+            "Callers: an upstream presenting an ingest key as its bearer token (keys are \
+             configured hashed in `LA_INGEST_KEYS`; no `X-Active-Role`), or a platform admin \
+             with an access token and `X-Active-Role: platform-admin`. Records are validated \
+             together (types, enumerations, references to stored or same-request rows, \
+             `score <= maxScore`, timestamps at most 5 minutes ahead); one bad record rejects \
+             the request. 120 requests per minute per key or user.",
+        ));
+    }
     if spec.role != ActiveRoleRule::Ignored {
         let required = !matches!(spec.role, ActiveRoleRule::Optional);
         op = op
@@ -708,6 +824,8 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
     let request = match spec.id {
         "A1" => Some("LoginRequest"),
         "A2" => Some("RefreshRequest"),
+        "IN1" => Some("IngestRequest"),
+        "IN2" => Some("IngestDeleteRequest"),
         _ => None,
     };
     if let Some(name) = request {

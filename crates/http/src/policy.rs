@@ -45,6 +45,8 @@ pub enum LimitClass {
     Analytics,
     /// Health and status: 1000 per hour per IP.
     System,
+    /// Push ingestion: 120 per minute per ingest key or user (decided here).
+    Ingest,
 }
 
 /// What the route's path addresses, for ownership checks.
@@ -74,6 +76,7 @@ pub struct RouteSpec {
 const LEARNER_OR_ADMIN: &[Role] = &[Role::Learner, Role::PlatformAdmin];
 const TRAINER_OR_ADMIN: &[Role] = &[Role::Trainer, Role::PlatformAdmin];
 const ORG_ADMIN_OR_ADMIN: &[Role] = &[Role::OrgAdmin, Role::PlatformAdmin];
+const PLATFORM_ADMIN: &[Role] = &[Role::PlatformAdmin];
 
 macro_rules! route {
     ($id:literal, $method:ident, $path:literal, $role:expr, $subject:ident, $limit:ident) => {
@@ -305,6 +308,24 @@ pub const ROUTES: &[RouteSpec] = &[
         OwnUser,
         Analytics
     ),
+    // Push ingestion (spec README decisions 2 and 11): a platform admin, or an upstream with
+    // an ingest key (which skips the role header; see `routes::ingest`).
+    route!(
+        "IN1",
+        POST,
+        "/api/v1/ingest/{entity}",
+        OneOf(PLATFORM_ADMIN),
+        None,
+        Ingest
+    ),
+    route!(
+        "IN2",
+        DELETE,
+        "/api/v1/ingest/{entity}",
+        OneOf(PLATFORM_ADMIN),
+        None,
+        Ingest
+    ),
     // Not in `api.md` 2.1: the API description and its browsable page, public like health.
     route!("D-OAS", GET, "/api/openapi.json", Ignored, None, System),
     route!("D-DOCS", GET, "/api/docs", Ignored, None, System),
@@ -357,7 +378,7 @@ impl Caller {
 }
 
 /// The bearer token of a request, if it has a well-formed `Authorization` header.
-fn bearer_token(parts: &Parts) -> Option<&str> {
+pub(crate) fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())

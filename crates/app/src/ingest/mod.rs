@@ -15,9 +15,11 @@
 
 mod check;
 mod entities;
+pub mod keys;
 mod wire;
 
 pub use check::CLOCK_SKEW;
+pub use keys::IngestKeys;
 
 use crate::ports::{ChangeCounts, KeyValue, PushIngestStore, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -139,6 +141,38 @@ pub struct DeleteOutcome {
     /// Keys that matched no stored row (deleting is idempotent).
     pub not_found: u64,
     pub ids: Vec<IdMapping>,
+}
+
+/// The push-ingestion use case as the HTTP layer holds it: the store and the configured
+/// ingest keys.
+#[derive(Clone)]
+pub struct IngestService {
+    store: std::sync::Arc<dyn PushIngestStore>,
+    keys: std::sync::Arc<IngestKeys>,
+}
+
+impl IngestService {
+    pub fn new(store: std::sync::Arc<dyn PushIngestStore>, keys: IngestKeys) -> Self {
+        IngestService {
+            store,
+            keys: std::sync::Arc::new(keys),
+        }
+    }
+
+    /// The name of the ingest key `bearer` is, if it is one.
+    pub fn key_name(&self, bearer: &str) -> Option<&str> {
+        self.keys.verify(bearer)
+    }
+
+    /// [`ingest`] at the current time.
+    pub async fn ingest(&self, entity: &str, body: &[u8]) -> Result<IngestOutcome, IngestError> {
+        ingest(self.store.as_ref(), entity, body, Utc::now()).await
+    }
+
+    /// [`delete`].
+    pub async fn delete(&self, entity: &str, body: &[u8]) -> Result<DeleteOutcome, IngestError> {
+        delete(self.store.as_ref(), entity, body).await
+    }
 }
 
 /// The entity named by a path segment (`assessment-attempts`).

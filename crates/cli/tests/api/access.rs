@@ -32,6 +32,7 @@ fn owner<'a>(spec: &RouteSpec, users: &'a Users) -> (&'a Session, &'static str) 
         | "P2" | "P3" | "G1" | "G2" | "G3" | "G4" => (&users.learner, "learner"),
         "T1" | "T2" | "T3" | "T4" | "T5" => (&users.trainer, "trainer"),
         "O1" | "O2" | "O3" | "O4" | "O5" => (&users.org_admin, "org-admin"),
+        "IN1" | "IN2" => (&users.platform_admin, "platform-admin"),
         other => panic!("route {other} has no entry in the access matrix"),
     }
 }
@@ -58,6 +59,18 @@ fn path_for(spec: &RouteSpec, id: &str) -> String {
         .replace("{userId}", id)
         .replace("{trainerId}", id)
         .replace("{orgId}", id)
+        .replace("{entity}", "skills")
+}
+
+/// The body a route needs to succeed for its owner (routes that read none get none).
+fn body_for(spec: &RouteSpec) -> Option<serde_json::Value> {
+    match spec.id {
+        "IN1" => Some(serde_json::json!({
+            "records": [{"id": "access-matrix-skill", "name": "Access matrix", "category": "testing"}]
+        })),
+        "IN2" => Some(serde_json::json!({"keys": ["access-matrix-skill"]})),
+        _ => None,
+    }
 }
 
 /// A held role that the route refuses, with a user holding it.
@@ -147,12 +160,11 @@ impl Matrix<'_> {
         role: Option<&str>,
         expected: (u16, Option<&str>),
     ) {
-        let response = self
-            .app
-            .request(spec.method.clone(), path, token, role)
-            .send()
-            .await
-            .expect("request");
+        let mut request = self.app.request(spec.method.clone(), path, token, role);
+        if let Some(body) = body_for(spec) {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
         let got = status_and_code(response).await;
         self.checked += 1;
         if (got.0, got.1.as_deref()) != expected {

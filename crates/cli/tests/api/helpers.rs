@@ -45,6 +45,8 @@ pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-test-secr
 pub const TEST_ISSUER: &str = "learning-analytics";
 pub const TEST_AUDIENCE: &str = "learning-analytics-api";
 pub const DEMO_PASSWORD: &str = "demo-password";
+/// The ingest key test servers accept (configured as its hash, under the name `tests`).
+pub const TEST_INGEST_KEY: &str = "test-ingest-key-test-ingest-key-test-ingest-key";
 
 pub fn test_settings_with(database_url: &str, seed_demo: bool, multiplier: u32) -> Settings {
     let data_dir = std::env::temp_dir().join(format!("la-test-data-{}", uuid::Uuid::new_v4()));
@@ -56,6 +58,13 @@ pub fn test_settings_with(database_url: &str, seed_demo: bool, multiplier: u32) 
         ("LA_RATE_LIMIT_MULTIPLIER", multiplier.to_string()),
         ("LA_SEED_DEMO", seed_demo.to_string()),
         ("LA_DATABASE_MAX_CONNECTIONS", "5".to_owned()),
+        (
+            "LA_INGEST_KEYS",
+            format!(
+                "tests:{}",
+                la_app::ingest::keys::key_hash_hex(TEST_INGEST_KEY)
+            ),
+        ),
     ]);
     Settings::load_from(None, |key| env.get(key).cloned()).expect("test settings")
 }

@@ -218,6 +218,32 @@ async fn documented_schemas_match_real_responses() {
     assert_eq!(envelope.status(), 200);
     let envelope: Value = envelope.json().await.unwrap();
     assert_documented(&doc, "AnalyticsEnvelope", &envelope);
+
+    let pushed = app
+        .client
+        .post(app.url("/api/v1/ingest/skills"))
+        .bearer_auth(crate::helpers::TEST_INGEST_KEY)
+        .json(
+            &serde_json::json!({"records": [{"id": "doc-skill", "name": "Docs", "category": "x"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), 200);
+    let pushed: Value = pushed.json().await.unwrap();
+    assert_documented(&doc, "IngestResponse", &pushed);
+    assert_documented(&doc, "IdMapping", &pushed["ids"][0]);
+    let deleted = app
+        .client
+        .delete(app.url("/api/v1/ingest/skills"))
+        .bearer_auth(crate::helpers::TEST_INGEST_KEY)
+        .json(&serde_json::json!({"keys": ["doc-skill"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    let deleted: Value = deleted.json().await.unwrap();
+    assert_documented(&doc, "IngestDeleteResponse", &deleted);
     app.stop().await;
 }
 

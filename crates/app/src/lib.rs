@@ -10,5 +10,6 @@ pub mod demo;
 pub mod ingest;
 pub mod passwords;
 pub mod ports;
+pub mod preferences;
 pub mod results;
 pub mod system;

@@ -257,6 +257,41 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<SessionCheck, StoreError>;
 }
 
+/// A user's leaderboard and sharing choices (spec README decision 17, `analytics.md` 8.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preferences {
+    /// Leave every leaderboard population (the user's own stats still show their points).
+    pub opt_out_leaderboards: bool,
+    pub share_achievements: bool,
+}
+
+impl Default for Preferences {
+    /// Nobody has chosen yet: on the leaderboards, achievements shared (`user_preferences`
+    /// column defaults).
+    fn default() -> Self {
+        Preferences {
+            opt_out_leaderboards: false,
+            share_achievements: true,
+        }
+    }
+}
+
+#[async_trait]
+pub trait PreferenceStore: Send + Sync {
+    /// The user's stored choices, or the defaults.
+    async fn preferences(&self, user: UserId) -> Result<Preferences, StoreError>;
+    /// Stores the user's choices (the user must exist).
+    async fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: Preferences,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Every user who left the leaderboards (one query, for the batch and the snapshot).
+    async fn leaderboard_opt_outs(&self) -> Result<Vec<UserId>, StoreError>;
+}
+
 /// Everything one database adapter provides.
 pub trait Store:
     SystemStore
@@ -267,6 +302,7 @@ pub trait Store:
     + AccountStore
     + SessionStore
     + PushIngestStore
+    + PreferenceStore
     + 'static
 {
 }
@@ -280,6 +316,7 @@ impl<T> Store for T where
         + AccountStore
         + SessionStore
         + PushIngestStore
+        + PreferenceStore
         + 'static
 {
 }

@@ -100,11 +100,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Batch(args) => batch(settings, args).await,
         Command::IngestKey(args) => {
             let key = la_app::ingest::keys::generate_key();
-            let entry = format!(
-                "{}:{}",
-                args.name,
-                la_app::ingest::keys::key_hash_hex(&key)
-            );
+            let entry = format!("{}:{}", args.name, la_app::ingest::keys::key_hash_hex(&key));
             // Refuse a name the service would refuse at start.
             la_app::ingest::IngestKeys::parse([entry.as_str()])?;
             println!("key (for the upstream, shown once): {key}");

@@ -81,7 +81,8 @@ impl Application {
         let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
         let ingest =
             la_app::ingest::IngestService::new(store.clone(), settings.ingest_keys.clone());
-        let state = la_http::AppState::new(system, auth, analytics, ingest, limits)
+        let preferences = la_app::preferences::PreferenceService::new(store.clone());
+        let state = la_http::AppState::new(system, auth, analytics, ingest, preferences, limits)
             .with_cors_origins(settings.cors_origins.clone());
         let router = la_http::router(state);
         let listener = TcpListener::bind(settings.listen)

@@ -20,10 +20,11 @@ pub mod stats;
 pub use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use la_app::analytics::read::AnalyticsReader;
 use la_app::auth::AuthService;
 use la_app::ingest::IngestService;
+use la_app::preferences::PreferenceService;
 use la_app::system::SystemService;
 use limits::RateLimits;
 use stats::RequestStats;
@@ -49,6 +50,7 @@ pub struct AppState {
     pub auth: AuthService,
     pub analytics: AnalyticsReader,
     pub ingest: IngestService,
+    pub preferences: PreferenceService,
     pub limits: Arc<RateLimits>,
     pub stats: Arc<RequestStats>,
     pub metrics: Arc<metrics::Metrics>,
@@ -62,6 +64,7 @@ impl AppState {
         auth: AuthService,
         analytics: AnalyticsReader,
         ingest: IngestService,
+        preferences: PreferenceService,
         limits: RateLimits,
     ) -> Self {
         // The reader reports cache hits, misses and computations to this state's registry.
@@ -72,6 +75,7 @@ impl AppState {
             auth,
             analytics,
             ingest,
+            preferences,
             limits: Arc::new(limits),
             stats: Arc::new(RequestStats::default()),
             metrics,
@@ -88,7 +92,7 @@ impl AppState {
 
 /// The handler of each route of [`policy::ROUTES`], by route id.
 fn handler(id: &str) -> MethodRouter<AppState> {
-    use routes::{analytics, auth, ingest, system};
+    use routes::{analytics, auth, ingest, preferences, system};
     match id {
         "S1" => get(system::health),
         "S2" => get(system::status),
@@ -105,6 +109,7 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "C2" => get(analytics::skill_demand),
         "G1" | "G2" | "G4" => get(analytics::gamification),
         "G3" => get(analytics::leaderboard),
+        "G5" => put(preferences::put),
         "IN1" => post(ingest::push),
         "IN2" => delete(ingest::delete),
         "D-OAS" => get(openapi::openapi_json),

@@ -278,6 +278,23 @@ struct IngestDeleteRequest {
     keys: Vec<serde_json::Value>,
 }
 
+/// `PUT /api/v1/gamification/preferences/{userId}` (decision 17). Both fields required.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PreferencesRequest {
+    /// Leave every leaderboard population; takes effect in leaderboards computed afterwards.
+    opt_out_leaderboards: bool,
+    share_achievements: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct PreferencesResponse {
+    user_id: Uuid,
+    opt_out_leaderboards: bool,
+    share_achievements: bool,
+}
+
 /// A non-UUID id of the request and the UUID it was stored under.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -336,6 +353,8 @@ struct IngestDeleteResponse {
         StatusReport,
         Error,
         AnalyticsEnvelope,
+        PreferencesRequest,
+        PreferencesResponse,
         IngestRequest,
         IngestDeleteRequest,
         IdMapping,
@@ -528,6 +547,11 @@ fn describe(id: &str) -> Option<Description> {
             "Streak",
             Envelope("current and longest streak, 30-day calendar (`analytics.md` 8.2)"),
         ),
+        "G5" => (
+            "gamification",
+            "Set the caller's leaderboard and sharing choices",
+            Json("PreferencesResponse"),
+        ),
         "IN1" => (
             "ingestion",
             "Push records of one entity (upsert, all or nothing)",
@@ -656,6 +680,10 @@ fn error_statuses(spec: &RouteSpec, body: &Body) -> BTreeMap<u16, String> {
         ),
         "C2" => add(400, "VALIDATION_ERROR: bad `timeframe` or `skills`"),
         "G3" => add(400, "VALIDATION_ERROR: bad `type`, `scope` or `window`"),
+        "G5" => add(
+            400,
+            "VALIDATION_ERROR: `optOutLeaderboards` or `shareAchievements` missing or not boolean",
+        ),
         "IN1" | "IN2" => {
             add(
                 400,
@@ -669,7 +697,7 @@ fn error_statuses(spec: &RouteSpec, body: &Body) -> BTreeMap<u16, String> {
     if spec.limit == policy::LimitClass::Ingest {
         add(413, "PAYLOAD_TOO_LARGE: body over 16 MiB");
         add(415, "UNSUPPORTED_MEDIA_TYPE: body is not application/json");
-    } else if spec.method == Method::POST {
+    } else if spec.method == Method::POST || spec.method == Method::PUT {
         add(413, "PAYLOAD_TOO_LARGE: body over 64 KiB");
         add(415, "UNSUPPORTED_MEDIA_TYPE: body is not application/json");
     }
@@ -824,6 +852,7 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
     let request = match spec.id {
         "A1" => Some("LoginRequest"),
         "A2" => Some("RefreshRequest"),
+        "G5" => Some("PreferencesRequest"),
         "IN1" => Some("IngestRequest"),
         "IN2" => Some("IngestDeleteRequest"),
         _ => None,

@@ -301,12 +301,29 @@ pub const ROUTES: &[RouteSpec] = &[
         Analytics
     ),
     route!(
+        "G3",
+        GET,
+        "/api/v1/gamification/leaderboard",
+        Any,
+        None,
+        Analytics
+    ),
+    route!(
         "G4",
         GET,
         "/api/v1/gamification/streak/{userId}",
         Any,
         OwnUser,
         Analytics
+    ),
+    // Spec README decision 17: the user's leaderboard and sharing choices.
+    route!(
+        "G5",
+        PUT,
+        "/api/v1/gamification/preferences/{userId}",
+        Any,
+        OwnUser,
+        Session
     ),
     // Push ingestion (spec README decisions 2 and 11): a platform admin, or an upstream with
     // an ingest key (which skips the role header; see `routes::ingest`).

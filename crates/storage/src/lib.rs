@@ -16,6 +16,7 @@ mod error;
 mod gamification;
 mod ingest;
 pub mod postgres;
+mod preferences;
 mod records;
 mod results;
 mod sessions;

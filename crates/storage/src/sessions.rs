@@ -27,7 +27,7 @@ fn arguments<DB: Database>(
 }
 
 /// Runs one statement on any executor (pool or transaction).
-async fn execute<'e, DB, E>(
+pub(crate) async fn execute<'e, DB, E>(
     executor: E,
     sql: &'static str,
     params: Vec<Value>,
@@ -47,7 +47,7 @@ where
 }
 
 /// Fetches at most one row and decodes it with `decode`.
-async fn fetch_optional<'e, DB, E, T>(
+pub(crate) async fn fetch_optional<'e, DB, E, T>(
     executor: E,
     sql: &'static str,
     params: Vec<Value>,

@@ -29,7 +29,7 @@ use la_domain::model::ValueProposition;
 use la_domain::{OrgId, UserId};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Platform-wide figures every subject's analytics read; built once per batch.
@@ -619,13 +619,12 @@ fn gamification_results(
         .values()
         .flat_map(|o| o.departments.iter().cloned())
         .collect();
-    // Opt-outs are read from `user_preferences` once the preferences endpoint writes them.
-    let opted_out = BTreeSet::new();
+    let opted_out = &inputs.opted_out;
     let boards: BTreeMap<Role, Leaderboards> = GAMIFIED_ROLES
         .iter()
         .map(|role| {
             let participants =
-                leaderboard::build_participants(&inputs.records, snapshot.now, *role, &opted_out);
+                leaderboard::build_participants(&inputs.records, snapshot.now, *role, opted_out);
             (*role, Leaderboards::build(participants, &departments))
         })
         .collect();
@@ -681,7 +680,8 @@ fn gamification_results(
                 )
                 .ready()
                 .cloned();
-            let stats = gamification::views::stats(&subject, &rarity, false, board);
+            let opted_out = inputs.opted_out.contains(&subject.record.id());
+            let stats = gamification::views::stats(&subject, &rarity, opted_out, board);
             let mut results = vec![stored(
                 key(names::GAMIFICATION_STATS),
                 org_id,

@@ -1,7 +1,7 @@
 //! Loading the inputs of a batch: the catalogue once, then each organisation with a few
 //! bulk queries, grouped per learner in memory.
 
-use crate::ports::{AnalyticsInputStore, GamificationStore, StoreError};
+use crate::ports::{AnalyticsInputStore, GamificationStore, PreferenceStore, StoreError};
 use la_domain::Role;
 use la_domain::analytics::gamification::BadgeAward;
 use la_domain::analytics::input::{Catalog, LearnerRecord, OrgRecord, group_by_user, group_orgs};
@@ -17,6 +17,8 @@ pub struct PlatformInputs {
     pub records: Vec<LearnerRecord>,
     /// Badges already awarded per (user, role): awards are permanent.
     pub awards: BTreeMap<(UserId, Role), Vec<BadgeAward>>,
+    /// Users who left the leaderboards (`user_preferences`, decision 17).
+    pub opted_out: std::collections::BTreeSet<UserId>,
     index: BTreeMap<UserId, usize>,
 }
 
@@ -37,6 +39,7 @@ impl PlatformInputs {
             orgs,
             records,
             awards: BTreeMap::new(),
+            opted_out: Default::default(),
             index,
         }
     }
@@ -76,7 +79,9 @@ impl PlatformInputs {
 }
 
 /// Loads the catalogue and every organisation (`progress(done, total)` after each).
-pub async fn load_platform<S: AnalyticsInputStore + GamificationStore + ?Sized>(
+pub async fn load_platform<
+    S: AnalyticsInputStore + GamificationStore + PreferenceStore + ?Sized,
+>(
     store: &S,
     progress: impl Fn(usize, usize),
 ) -> Result<PlatformInputs, StoreError> {
@@ -92,5 +97,6 @@ pub async fn load_platform<S: AnalyticsInputStore + GamificationStore + ?Sized>(
     }
     let mut inputs = PlatformInputs::new(catalog, orgs, records);
     inputs.awards = store.badge_awards().await?;
+    inputs.opted_out = store.leaderboard_opt_outs().await?.into_iter().collect();
     Ok(inputs)
 }

@@ -15,7 +15,7 @@ use la_domain::analytics::gamification::leaderboard::{
 use la_domain::analytics::{Analysis, Clock};
 use la_domain::model::ValueProposition;
 use la_domain::{Role, UserId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// The platform as loaded at one instant, with the figures the on-demand analytics share.
@@ -73,9 +73,8 @@ impl PlatformSnapshot {
             .values()
             .flat_map(|o| o.departments.iter().cloned())
             .collect();
-        // Opt-outs are read from `user_preferences` once the preferences endpoint writes them
-        // (the batch does the same).
-        let opted_out = BTreeSet::new();
+        // Users who left the leaderboards are not in any population (decision 17).
+        let opted_out = inputs.opted_out.clone();
         let boards = GAMIFIED_ROLES
             .iter()
             .map(|role| {

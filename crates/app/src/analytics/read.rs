@@ -174,6 +174,12 @@ impl AnalyticsReader {
         Ok(snapshot)
     }
 
+    /// Drops the platform snapshot, so that the next on-demand read loads a fresh one (after a
+    /// change of populations such as a leaderboard opt-out).
+    pub async fn forget_platform_snapshot(&self) {
+        *self.snapshot.lock().await = None;
+    }
+
     /// The stored result for `key`, or one computed from a platform snapshot by `compute`
     /// (`None` = unknown subject) and stored.
     pub async fn read_on_demand(

@@ -29,7 +29,7 @@ struct Users {
 fn owner<'a>(spec: &RouteSpec, users: &'a Users) -> (&'a Session, &'static str) {
     match spec.id {
         "A3" | "A4" | "L1" | "L2" | "L3" | "L4" | "L5" | "L6" | "L7" | "C1" | "C2" | "P1"
-        | "P2" | "P3" | "G1" | "G2" | "G3" | "G4" => (&users.learner, "learner"),
+        | "P2" | "P3" | "G1" | "G2" | "G3" | "G4" | "G5" => (&users.learner, "learner"),
         "T1" | "T2" | "T3" | "T4" | "T5" => (&users.trainer, "trainer"),
         "O1" | "O2" | "O3" | "O4" | "O5" => (&users.org_admin, "org-admin"),
         "IN1" | "IN2" => (&users.platform_admin, "platform-admin"),
@@ -69,6 +69,7 @@ fn body_for(spec: &RouteSpec) -> Option<serde_json::Value> {
             "records": [{"id": "access-matrix-skill", "name": "Access matrix", "category": "testing"}]
         })),
         "IN2" => Some(serde_json::json!({"keys": ["access-matrix-skill"]})),
+        "G5" => Some(serde_json::json!({"optOutLeaderboards": false, "shareAchievements": true})),
         _ => None,
     }
 }

@@ -1,4 +1,5 @@
 pub mod analytics;
 pub mod auth;
 pub mod ingest;
+pub mod preferences;
 pub mod system;

@@ -292,6 +292,42 @@ pub trait PreferenceStore: Send + Sync {
     async fn leaderboard_opt_outs(&self) -> Result<Vec<UserId>, StoreError>;
 }
 
+/// One viewer's recommendation state, as `recommendation_state` stores it.
+pub type ViewerRecommendationState = (
+    UserId,
+    la_domain::Role,
+    la_domain::analytics::predictive::recommendations::RecommendationState,
+);
+
+/// The lifecycle states of AS-004.17 items (decision 17: users save, dismiss, complete).
+#[async_trait]
+pub trait RecommendationStateStore: Send + Sync {
+    /// Every stored state, by viewer and role (one query, for the batch).
+    async fn recommendation_states(
+        &self,
+    ) -> Result<
+        std::collections::BTreeMap<
+            (UserId, la_domain::Role),
+            Vec<la_domain::analytics::predictive::recommendations::RecommendationState>,
+        >,
+        StoreError,
+    >;
+    /// Upserts states by (viewer, role, rule, target).
+    async fn write_recommendation_states(
+        &self,
+        states: &[ViewerRecommendationState],
+    ) -> Result<(), StoreError>;
+    /// Sets the status of the viewer's item `id`; `None` when the viewer has no such item,
+    /// else the role it belongs to.
+    async fn set_recommendation_status(
+        &self,
+        viewer: UserId,
+        id: uuid::Uuid,
+        status: la_domain::analytics::predictive::recommendations::StoredStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Option<la_domain::Role>, StoreError>;
+}
+
 /// Everything one database adapter provides.
 pub trait Store:
     SystemStore
@@ -303,6 +339,7 @@ pub trait Store:
     + SessionStore
     + PushIngestStore
     + PreferenceStore
+    + RecommendationStateStore
     + 'static
 {
 }
@@ -317,6 +354,7 @@ impl<T> Store for T where
         + SessionStore
         + PushIngestStore
         + PreferenceStore
+        + RecommendationStateStore
         + 'static
 {
 }

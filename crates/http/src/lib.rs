@@ -20,7 +20,7 @@ pub mod stats;
 pub use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use la_app::analytics::read::AnalyticsReader;
 use la_app::auth::AuthService;
 use la_app::ingest::IngestService;
@@ -92,7 +92,7 @@ impl AppState {
 
 /// The handler of each route of [`policy::ROUTES`], by route id.
 fn handler(id: &str) -> MethodRouter<AppState> {
-    use routes::{analytics, auth, ingest, preferences, system};
+    use routes::{analytics, auth, ingest, preferences, recommendations, system};
     match id {
         "S1" => get(system::health),
         "S2" => get(system::status),
@@ -110,6 +110,7 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "G1" | "G2" | "G4" => get(analytics::gamification),
         "G3" => get(analytics::leaderboard),
         "G5" => put(preferences::put),
+        "P4" => patch(recommendations::patch),
         "IN1" => post(ingest::push),
         "IN2" => delete(ingest::delete),
         "D-OAS" => get(openapi::openapi_json),

@@ -278,6 +278,31 @@ struct IngestDeleteRequest {
     keys: Vec<serde_json::Value>,
 }
 
+/// A user's decision on a recommendation (decision 17, AS-004.17 lifecycle).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum RecommendationDecision {
+    Saved,
+    Dismissed,
+    Completed,
+}
+
+/// `PATCH /api/v1/predictive/recommendations/{userId}/{recommendationId}`. A dismissed item
+/// is not shown again; saved and completed ones show their status.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RecommendationStatusRequest {
+    status: RecommendationDecision,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct RecommendationStatusResponse {
+    recommendation_id: Uuid,
+    status: RecommendationDecision,
+    updated_at: DateTime<Utc>,
+}
+
 /// `PUT /api/v1/gamification/preferences/{userId}` (decision 17). Both fields required.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -355,6 +380,9 @@ struct IngestDeleteResponse {
         AnalyticsEnvelope,
         PreferencesRequest,
         PreferencesResponse,
+        RecommendationDecision,
+        RecommendationStatusRequest,
+        RecommendationStatusResponse,
         IngestRequest,
         IngestDeleteRequest,
         IdMapping,
@@ -547,6 +575,11 @@ fn describe(id: &str) -> Option<Description> {
             "Streak",
             Envelope("current and longest streak, 30-day calendar (`analytics.md` 8.2)"),
         ),
+        "P4" => (
+            "predictive",
+            "Save, dismiss or complete one of the caller's recommendations",
+            Json("RecommendationStatusResponse"),
+        ),
         "G5" => (
             "gamification",
             "Set the caller's leaderboard and sharing choices",
@@ -697,7 +730,7 @@ fn error_statuses(spec: &RouteSpec, body: &Body) -> BTreeMap<u16, String> {
     if spec.limit == policy::LimitClass::Ingest {
         add(413, "PAYLOAD_TOO_LARGE: body over 16 MiB");
         add(415, "UNSUPPORTED_MEDIA_TYPE: body is not application/json");
-    } else if spec.method == Method::POST || spec.method == Method::PUT {
+    } else if [Method::POST, Method::PUT, Method::PATCH].contains(&spec.method) {
         add(413, "PAYLOAD_TOO_LARGE: body over 64 KiB");
         add(415, "UNSUPPORTED_MEDIA_TYPE: body is not application/json");
     }
@@ -726,6 +759,7 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
                 "Organisation id (UUID); the caller's own unless the active role is platform-admin"
             }
             "entity" => "",
+            "recommendationId" => "Recommendation id (UUID) from the caller's AS-004.17 output",
             _ => "Id (UUID)",
         };
         if name == "entity" {
@@ -853,6 +887,7 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
         "A1" => Some("LoginRequest"),
         "A2" => Some("RefreshRequest"),
         "G5" => Some("PreferencesRequest"),
+        "P4" => Some("RecommendationStatusRequest"),
         "IN1" => Some("IngestRequest"),
         "IN2" => Some("IngestDeleteRequest"),
         _ => None,

@@ -284,6 +284,15 @@ pub const ROUTES: &[RouteSpec] = &[
         OwnUser,
         Analytics
     ),
+    // Spec README decision 17: the user's decision on one of their recommendations.
+    route!(
+        "P4",
+        PATCH,
+        "/api/v1/predictive/recommendations/{userId}/{recommendationId}",
+        Any,
+        OwnUser,
+        Session
+    ),
     route!(
         "G1",
         GET,

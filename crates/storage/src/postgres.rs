@@ -114,6 +114,7 @@ impl IngestionStore for PgStore {
 common::shared_ports!(PgStore);
 crate::sessions::session_store!(PgStore);
 crate::preferences::preference_store!(PgStore);
+crate::preferences::recommendation_state_store!(PgStore);
 
 impl PgStore {
     /// Upserts rows of a service table through `UNNEST`, in one transaction.

@@ -121,3 +121,194 @@ macro_rules! preference_store {
     };
 }
 pub(crate) use preference_store;
+
+// ---------------------------------------------------------------- recommendation states
+
+use la_app::ports::ViewerRecommendationState;
+use la_domain::Role;
+use la_domain::analytics::predictive::recommendations::{RecommendationState, StoredStatus};
+use std::collections::BTreeMap;
+
+type StatesByViewer = BTreeMap<(UserId, Role), Vec<RecommendationState>>;
+
+pub(crate) async fn recommendation_states<DB>(pool: &Pool<DB>) -> Result<StatesByViewer, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let rows = sqlx::query_with::<DB, _>(
+        AssertSqlSafe(
+            "SELECT user_id, role, rule_id, target_id, id, status, created_at, updated_at \
+             FROM recommendation_state ORDER BY user_id, role, rule_id, target_id",
+        ),
+        DB::Arguments::default(),
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    let mut states = StatesByViewer::new();
+    for row in &rows {
+        let mut c = RowCursor::new(row);
+        let user = UserId(c.uuid()?);
+        let role_text = c.text()?;
+        let role = Role::parse_wire(&role_text)
+            .map_err(|_| StoreError::Other(format!("stored role `{role_text}`")))?;
+        let rule_id = c.text()?;
+        let target_id = c.text()?;
+        let recommendation_id = c.uuid()?;
+        let status_text = c.text()?;
+        let status = StoredStatus::parse(&status_text)
+            .ok_or_else(|| StoreError::Other(format!("stored status `{status_text}`")))?;
+        states
+            .entry((user, role))
+            .or_default()
+            .push(RecommendationState {
+                recommendation_id,
+                rule_id,
+                target_id,
+                status,
+                created_at: c.ts()?,
+                updated_at: c.ts()?,
+            });
+    }
+    Ok(states)
+}
+
+/// Rows per multi-row upsert (8 parameters each, well below SQLite's limit).
+const STATES_PER_STATEMENT: usize = 500;
+
+pub(crate) async fn write_recommendation_states<DB>(
+    pool: &Pool<DB>,
+    states: &[ViewerRecommendationState],
+    bind: Binder<DB>,
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
+    let mut tx = pool.begin().await.map_err(store_error)?;
+    for chunk in states.chunks(STATES_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO recommendation_state \
+             (user_id, role, rule_id, target_id, id, status, created_at, updated_at) VALUES ",
+        );
+        let mut params = Vec::with_capacity(chunk.len() * 8);
+        for (i, (user, role, state)) in chunk.iter().enumerate() {
+            let n = i * 8;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8
+            ));
+            params.extend([
+                Value::Uuid(Some(user.0)),
+                Value::Text(Some(role.as_str().to_owned())),
+                Value::Text(Some(state.rule_id.clone())),
+                Value::Text(Some(state.target_id.clone())),
+                Value::Uuid(Some(state.recommendation_id)),
+                Value::Text(Some(state.status.as_str().to_owned())),
+                Value::Ts(Some(state.created_at)),
+                Value::Ts(Some(state.updated_at)),
+            ]);
+        }
+        sql.push_str(
+            " ON CONFLICT (user_id, role, rule_id, target_id) DO UPDATE SET \
+             status = excluded.status, created_at = excluded.created_at, \
+             updated_at = excluded.updated_at",
+        );
+        let mut args = DB::Arguments::default();
+        for value in params {
+            bind(&mut args, value).map_err(|e| StoreError::Other(e.to_string()))?;
+        }
+        sqlx::query_with::<DB, _>(AssertSqlSafe(sql), args)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+    }
+    tx.commit().await.map_err(store_error)
+}
+
+pub(crate) async fn set_recommendation_status<DB>(
+    pool: &Pool<DB>,
+    viewer: UserId,
+    id: uuid::Uuid,
+    status: StoredStatus,
+    at: DateTime<Utc>,
+    bind: Binder<DB>,
+) -> Result<Option<Role>, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let role = fetch_optional(
+        pool,
+        "UPDATE recommendation_state SET status = $3, updated_at = $4 \
+         WHERE id = $1 AND user_id = $2 RETURNING role",
+        vec![
+            Value::Uuid(Some(id)),
+            Value::Uuid(Some(viewer.0)),
+            Value::Text(Some(status.as_str().to_owned())),
+            Value::Ts(Some(at)),
+        ],
+        bind,
+        |c| c.text(),
+    )
+    .await?;
+    role.map(|r| Role::parse_wire(&r).map_err(|_| StoreError::Other(format!("stored role `{r}`"))))
+        .transpose()
+}
+
+/// Implements `RecommendationStateStore` for an adapter with a `pool` field and `bind`.
+macro_rules! recommendation_state_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl la_app::ports::RecommendationStateStore for $store {
+            async fn recommendation_states(
+                &self,
+            ) -> Result<
+                std::collections::BTreeMap<
+                    (la_domain::UserId, la_domain::Role),
+                    Vec<la_domain::analytics::predictive::recommendations::RecommendationState>,
+                >,
+                la_app::ports::StoreError,
+            > {
+                crate::preferences::recommendation_states(&self.pool).await
+            }
+
+            async fn write_recommendation_states(
+                &self,
+                states: &[la_app::ports::ViewerRecommendationState],
+            ) -> Result<(), la_app::ports::StoreError> {
+                crate::preferences::write_recommendation_states(&self.pool, states, bind).await
+            }
+
+            async fn set_recommendation_status(
+                &self,
+                viewer: la_domain::UserId,
+                id: uuid::Uuid,
+                status: la_domain::analytics::predictive::recommendations::StoredStatus,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<la_domain::Role>, la_app::ports::StoreError> {
+                crate::preferences::set_recommendation_status(
+                    &self.pool, viewer, id, status, at, bind,
+                )
+                .await
+            }
+        }
+    };
+}
+pub(crate) use recommendation_state_store;

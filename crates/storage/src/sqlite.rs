@@ -116,6 +116,7 @@ impl IngestionStore for SqliteStore {
 common::shared_ports!(SqliteStore);
 crate::sessions::session_store!(SqliteStore);
 crate::preferences::preference_store!(SqliteStore);
+crate::preferences::recommendation_state_store!(SqliteStore);
 
 impl SqliteStore {
     /// Upserts rows of a service table with multi-row statements, in one transaction.

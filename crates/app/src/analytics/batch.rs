@@ -124,13 +124,25 @@ pub async fn run_batch(
             total: summary.results,
         });
     }
-    let mut gamification = computing
+    let computed = computing
         .await
         .map_err(|e| BatchError::Compute(e.to_string()))?;
+    let mut gamification = computed.gamification;
     summary.subjects = subjects.len();
     if let Some(org) = options.org {
         gamification.retain(|g| g.organization_id == Some(org));
     }
+    let recommendation_states: Vec<_> = computed
+        .recommendation_states
+        .into_iter()
+        .filter(|(org, _)| options.org.is_none() || *org == options.org)
+        .map(|(_, state)| state)
+        .collect();
+    let writing = Instant::now();
+    store
+        .write_recommendation_states(&recommendation_states)
+        .await?;
+    write_time += writing.elapsed();
     let writing = Instant::now();
     for chunk in gamification.chunks(RESULTS_PER_WRITE / 4) {
         store.write_gamification(chunk).await?;

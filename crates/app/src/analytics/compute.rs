@@ -6,7 +6,7 @@
 
 use super::load::PlatformInputs;
 use super::names;
-use crate::ports::GamificationState;
+use crate::ports::{GamificationState, ViewerRecommendationState};
 use crate::results::{JsonDocument, ResultKey, ResultStatus, StoredResult, SubjectType};
 use chrono::{DateTime, Utc};
 use la_domain::Role;
@@ -178,6 +178,8 @@ struct LearnerSignals {
     metrics: peer::ComputedMetrics,
     /// AS-004.15 risk score (the maximum over active enrollments).
     risk_score: Option<i64>,
+    /// The learner's AS-004.17 item states after this generation, to store.
+    recommendation_states: Vec<recommendations::RecommendationState>,
 }
 
 /// All learner analytics of one learner (AS-001.1 … AS-001.6).
@@ -396,9 +398,21 @@ fn learner_results(
             preferred_type,
         }),
     };
-    // Saved/dismissed decisions are read from `recommendation_state` once the API writes them.
-    let advice =
-        recommendations::compute(record, catalog, &clock, &signals, &figures.statistics, &[]);
+    // The stored lifecycle states (saved, dismissed, ...) carry the user's decisions over.
+    let stored_states = inputs
+        .recommendation_states
+        .get(&(record.id(), Role::Learner))
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let mut advice = recommendations::compute(
+        record,
+        catalog,
+        &clock,
+        &signals,
+        &figures.statistics,
+        stored_states,
+    );
+    let recommendation_states = std::mem::take(&mut advice.states);
     results.push(stored(
         key(names::RECOMMENDATIONS),
         org_id,
@@ -415,6 +429,7 @@ fn learner_results(
             mastery_percentage,
         },
         risk_score,
+        recommendation_states,
     };
     (results, signals)
 }
@@ -733,15 +748,23 @@ fn gamification_results(
 /// wait in memory and lets writing overlap with computing.
 const LEARNERS_PER_STEP: usize = 1_024;
 
+/// What the batch stores besides results.
+#[derive(Debug, Default)]
+pub struct ComputedState {
+    pub gamification: Vec<GamificationState>,
+    /// AS-004.17 item states of every learner (with their organisation, for `--org`).
+    pub recommendation_states: Vec<(Option<OrgId>, ViewerRecommendationState)>,
+}
+
 /// Computes every analytic of the snapshot, handing results to `sink` in chunks as they are
 /// ready (so the caller can write while the rest is computed), and returns the gamification
-/// state to store. `progress(done, total)` counts learners.
+/// and recommendation states to store. `progress(done, total)` counts learners.
 pub fn compute_all(
     inputs: &PlatformInputs,
     snapshot: Snapshot,
     progress: &(dyn Fn(usize, usize) + Sync),
     sink: &(dyn Fn(Vec<StoredResult>) + Sync),
-) -> Vec<GamificationState> {
+) -> ComputedState {
     let figures = PlatformFigures::build(inputs, snapshot.now);
     let learners: Vec<&LearnerRecord> = inputs
         .records
@@ -855,5 +878,20 @@ pub fn compute_all(
     sink(vec![demand_result]);
     let (gamification_results, gamification) = gamification_results(inputs, snapshot);
     sink(gamification_results);
-    gamification
+    let recommendation_states = learners
+        .iter()
+        .zip(signals)
+        .flat_map(|(record, signals)| {
+            let org = record.user.org_id;
+            let user = record.id();
+            signals
+                .recommendation_states
+                .into_iter()
+                .map(move |state| (org, (user, Role::Learner, state)))
+        })
+        .collect();
+    ComputedState {
+        gamification,
+        recommendation_states,
+    }
 }

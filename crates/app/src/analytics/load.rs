@@ -1,7 +1,9 @@
 //! Loading the inputs of a batch: the catalogue once, then each organisation with a few
 //! bulk queries, grouped per learner in memory.
 
-use crate::ports::{AnalyticsInputStore, GamificationStore, PreferenceStore, StoreError};
+use crate::ports::{
+    AnalyticsInputStore, GamificationStore, PreferenceStore, RecommendationStateStore, StoreError,
+};
 use la_domain::Role;
 use la_domain::analytics::gamification::BadgeAward;
 use la_domain::analytics::input::{Catalog, LearnerRecord, OrgRecord, group_by_user, group_orgs};
@@ -17,6 +19,11 @@ pub struct PlatformInputs {
     pub records: Vec<LearnerRecord>,
     /// Badges already awarded per (user, role): awards are permanent.
     pub awards: BTreeMap<(UserId, Role), Vec<BadgeAward>>,
+    /// Stored AS-004.17 item states by viewer and role (decision 17).
+    pub recommendation_states: BTreeMap<
+        (UserId, Role),
+        Vec<la_domain::analytics::predictive::recommendations::RecommendationState>,
+    >,
     /// Users who left the leaderboards (`user_preferences`, decision 17).
     pub opted_out: std::collections::BTreeSet<UserId>,
     index: BTreeMap<UserId, usize>,
@@ -40,6 +47,7 @@ impl PlatformInputs {
             records,
             awards: BTreeMap::new(),
             opted_out: Default::default(),
+            recommendation_states: BTreeMap::new(),
             index,
         }
     }
@@ -80,7 +88,7 @@ impl PlatformInputs {
 
 /// Loads the catalogue and every organisation (`progress(done, total)` after each).
 pub async fn load_platform<
-    S: AnalyticsInputStore + GamificationStore + PreferenceStore + ?Sized,
+    S: AnalyticsInputStore + GamificationStore + PreferenceStore + RecommendationStateStore + ?Sized,
 >(
     store: &S,
     progress: impl Fn(usize, usize),
@@ -98,5 +106,6 @@ pub async fn load_platform<
     let mut inputs = PlatformInputs::new(catalog, orgs, records);
     inputs.awards = store.badge_awards().await?;
     inputs.opted_out = store.leaderboard_opt_outs().await?.into_iter().collect();
+    inputs.recommendation_states = store.recommendation_states().await?;
     Ok(inputs)
 }

@@ -174,6 +174,11 @@ impl AnalyticsReader {
         Ok(snapshot)
     }
 
+    /// Forgets the in-process copy of a result that was changed in storage.
+    pub fn evict(&self, key: &ResultKey) {
+        self.memory.invalidate(key);
+    }
+
     /// Drops the platform snapshot, so that the next on-demand read loads a fresh one (after a
     /// change of populations such as a leaderboard opt-out).
     pub async fn forget_platform_snapshot(&self) {

@@ -10,4 +10,5 @@ mod ingest;
 mod metrics;
 mod openapi;
 mod preferences;
+mod recommendations;
 mod system;

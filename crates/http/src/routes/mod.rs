@@ -2,4 +2,5 @@ pub mod analytics;
 pub mod auth;
 pub mod ingest;
 pub mod preferences;
+pub mod recommendations;
 pub mod system;

@@ -82,7 +82,9 @@ pub async fn put(
         )
         .await
         .map_err(|e| match e {
-            PreferenceError::UnknownUser => ApiError::NotFound,
+            PreferenceError::UnknownUser | PreferenceError::UnknownRecommendation => {
+                ApiError::NotFound
+            }
             PreferenceError::Store(e) => ApiError::from(e),
         })?;
     // Leaderboards built from now on leave the user out (or take them back).

@@ -160,6 +160,31 @@ pub enum StoredStatus {
     Expired,
 }
 
+impl StoredStatus {
+    /// The stored and wire name (`saved`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoredStatus::New => "new",
+            StoredStatus::Saved => "saved",
+            StoredStatus::Dismissed => "dismissed",
+            StoredStatus::Completed => "completed",
+            StoredStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            StoredStatus::New,
+            StoredStatus::Saved,
+            StoredStatus::Dismissed,
+            StoredStatus::Completed,
+            StoredStatus::Expired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
 /// One persisted (rule, target) of the viewer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecommendationState {

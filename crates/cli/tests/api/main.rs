@@ -9,4 +9,5 @@ mod helpers;
 mod ingest;
 mod metrics;
 mod openapi;
+mod shapes;
 mod system;

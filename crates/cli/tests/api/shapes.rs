@@ -211,10 +211,10 @@ fn check_token(token: &str, value: &Value, path: &str, errors: &mut Vec<String>)
         errors.push(format!("{path}: expected {token}, got {}", brief(value)));
         return;
     }
-    if let Some(n) = value.as_f64() {
-        if lo.is_some_and(|lo| n < lo) || hi.is_some_and(|hi| n > hi) {
-            errors.push(format!("{path}: {n} out of range for {token}"));
-        }
+    if let Some(n) = value.as_f64()
+        && (lo.is_some_and(|lo| n < lo) || hi.is_some_and(|hi| n > hi))
+    {
+        errors.push(format!("{path}: {n} out of range for {token}"));
     }
 }
 
@@ -1471,6 +1471,7 @@ async fn check_route(
         &envelope_schema(windowed),
         &Value::Object(envelope),
     ));
+    errors.extend(envelope_invariants(&body, windowed));
     let data = body["data"].clone();
     if body["status"] == "insufficient_data" {
         if !data.is_null() {
@@ -1487,6 +1488,42 @@ async fn check_route(
             .collect(),
         data,
     )
+}
+
+/// The relations between envelope fields (`api.md` 1.9): `expiresAt = lastUpdated + 6 h`,
+/// `source` agrees with `cached` and `isStale`, and the default window is echoed.
+fn envelope_invariants(body: &Value, windowed: bool) -> Vec<String> {
+    let mut errors = Vec::new();
+    let time = |field: &str| {
+        body[field]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    };
+    if let (Some(updated), Some(expires)) = (time("lastUpdated"), time("expiresAt"))
+        && expires - updated != chrono::Duration::hours(6)
+    {
+        errors.push(format!(
+            "$.expiresAt: {expires} is not lastUpdated {updated} + 6 h"
+        ));
+    }
+    let expected_source = match (body["cached"].as_bool(), body["isStale"].as_bool()) {
+        (Some(false), _) => Some("calculated"),
+        (Some(true), Some(false)) => Some("cache"),
+        (Some(true), Some(true)) => Some("stale_cache"),
+        _ => None,
+    };
+    if let Some(expected) = expected_source
+        && body["source"] != expected
+    {
+        errors.push(format!(
+            "$.source: {} disagrees with cached/isStale (expected {expected})",
+            body["source"]
+        ));
+    }
+    if windowed && body["window"] != "30d" {
+        errors.push(format!("$.window: default is 30d, got {}", body["window"]));
+    }
+    errors
 }
 
 /// Non-empty arrays at `pointer`s of `data`, so that element schemas were really exercised.

@@ -12,7 +12,7 @@
 //! | `"score"` | integer in [0, 100] (the catalogue's rounded 0–100 indices) |
 //! | `"pct"` | number in [0, 100] (`analytics.md` 0.2: percentages are JSON numbers, 0–100) |
 //! | `"ratio"` | number in [0, 1] |
-//! | `"ts"`, `"date"`, `"uuid"` | RFC 3339 timestamp, `YYYY-MM-DD`, UUID string |
+//! | `"ts"`, `"date"`, `"uuid"` | RFC 3339 UTC timestamp with `Z` and at most millisecond precision (`api.md` 1.1), `YYYY-MM-DD`, UUID string |
 //! | `"int:1..5"`, `"num:0.."` | integer / number with inclusive bounds (either side optional) |
 //! | `"a\|b\|c"`, `"=a"` | one of these strings; exactly this string |
 //! | suffix `?` on a type (`"pct?"`) | also `null` (the field must still be present) |
@@ -193,9 +193,7 @@ fn check_token(token: &str, value: &Value, path: &str, errors: &mut Vec<String>)
         "num" | "pct" | "ratio" => value.is_number(),
         "str" => value.is_string(),
         "bool" => value.is_boolean(),
-        "ts" => value
-            .as_str()
-            .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok()),
+        "ts" => value.as_str().is_some_and(wire_timestamp),
         "date" => value.as_str().is_some_and(|s| {
             s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
         }),
@@ -216,6 +214,14 @@ fn check_token(token: &str, value: &Value, path: &str, errors: &mut Vec<String>)
     {
         errors.push(format!("{path}: {n} out of range for {token}"));
     }
+}
+
+/// `api.md` 1.1 "Timestamps": RFC 3339 UTC with `Z`, second or millisecond precision.
+fn wire_timestamp(s: &str) -> bool {
+    let fraction_digits = s
+        .split_once('.')
+        .map_or(0, |(_, rest)| rest.trim_end_matches('Z').len());
+    s.ends_with('Z') && fraction_digits <= 3 && chrono::DateTime::parse_from_rfc3339(s).is_ok()
 }
 
 fn brief(value: &Value) -> String {
@@ -1317,6 +1323,7 @@ fn shapes_validator_reports_every_kind_of_mismatch() {
         "share": "ratio",
         "pct": "pct?",
         "when": "ts",
+        "precise": "ts",
         "day": "date",
         "id": "uuid",
         "level": "low|high",
@@ -1329,7 +1336,7 @@ fn shapes_validator_reports_every_kind_of_mismatch() {
     });
     let good = json!({
         "count": 0, "score": 100, "share": 0.5, "pct": null, "when": "2026-01-01T00:00:00Z",
-        "day": "2026-01-01", "id": "6a2f1c9e-2d3b-4c5d-8e9f-0a1b2c3d4e5f", "level": "low",
+        "precise": "2026-01-01T00:00:00.123Z", "day": "2026-01-01", "id": "6a2f1c9e-2d3b-4c5d-8e9f-0a1b2c3d4e5f", "level": "low",
         "fixed": "radar_chart", "items": [{"n": 1}, {"n": 3}], "map": {"a": true},
         "group": {"name": "x", "insufficientData": true, "minimumRequired": 10}, "ten": 10
     });
@@ -1341,6 +1348,7 @@ fn shapes_validator_reports_every_kind_of_mismatch() {
         "share": 1.5,                // ratio above 1
         "pct": "12",                 // wrong type
         "when": "2026-01-01",        // not a timestamp
+        "precise": "2026-01-01T00:00:00.123456789Z", // finer than milliseconds
         "day": "2026-01-01T00:00:00Z", // not a date
         "id": "42",                  // not a UUID
         "level": "medium",           // bad enum value
@@ -1359,6 +1367,7 @@ fn shapes_validator_reports_every_kind_of_mismatch() {
         "$.share: 1.5 out of range",
         "$.pct: expected pct",
         "$.when: expected ts",
+        "$.precise: expected ts",
         "$.day: expected date",
         "$.id: expected uuid",
         "$.level: \"medium\" is not one of low|high",

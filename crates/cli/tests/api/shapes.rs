@@ -1573,12 +1573,11 @@ async fn shapes_of_every_analytics_endpoint_match_the_spec_for_each_demo_role() 
         let (errs, data) = check_route(&app, spec, &path, owner, role).await;
         errors.extend(errs);
         non_empty_checks(spec.id, &data);
-        // A platform admin addressing the same subject (gamification and skill demand have no
-        // platform-admin view of another user: G routes are own-user for every role but the
-        // platform admin may address anyone).
+        // A platform admin addressing the same subject (decision 19: any subject).
         let (errs, _) = check_route(&app, spec, &path, &admin, "platform-admin").await;
         errors.extend(errs);
-        // Gamification is kept per role: the trainer and org admin read their own too.
+        // Gamification is kept per role and C2 takes any role: the trainer and the org admin
+        // read their own too.
         if spec.id.starts_with('G') || spec.id == "C2" {
             for (session, role) in [(&trainer, "trainer"), (&org_admin, "org-admin")] {
                 let path = path_for(spec, session);

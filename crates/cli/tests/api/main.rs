@@ -11,4 +11,5 @@ mod metrics;
 mod openapi;
 mod preferences;
 mod recommendations;
+mod shapes;
 mod system;

@@ -282,9 +282,45 @@ pub fn day_start(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
+/// Instants in analytics output (`api.md` 1.1: "RFC 3339 UTC with `Z`, second or millisecond
+/// precision"). serde's default for `DateTime<Utc>` writes every nanosecond, which the wire
+/// format does not allow; use with `#[serde(serialize_with = "wire_ts::serialize")]`.
+/// Whole seconds keep the short form (`…:00Z`), anything finer is cut to milliseconds.
+pub mod wire_ts {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::Serializer;
+
+    pub fn format(ts: &DateTime<Utc>) -> String {
+        let precision = if ts.timestamp_subsec_millis() == 0 {
+            SecondsFormat::Secs
+        } else {
+            SecondsFormat::Millis
+        };
+        ts.to_rfc3339_opts(precision, true)
+    }
+
+    pub fn serialize<S: Serializer>(ts: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format(ts))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_timestamps_have_second_or_millisecond_precision() {
+        let nanos = Utc.with_ymd_and_hms(2026, 6, 15, 12, 0, 0).unwrap()
+            + Duration::nanoseconds(306_442_123);
+        assert_eq!(wire_ts::format(&nanos), "2026-06-15T12:00:00.306Z");
+        let whole = Utc.with_ymd_and_hms(2026, 6, 15, 12, 0, 0).unwrap();
+        assert_eq!(wire_ts::format(&whole), "2026-06-15T12:00:00Z");
+        // Below a millisecond counts as a whole second.
+        assert_eq!(
+            wire_ts::format(&(whole + Duration::nanoseconds(999))),
+            "2026-06-15T12:00:00Z"
+        );
+    }
 
     #[test]
     fn rounding_is_half_away_from_zero() {

@@ -573,7 +573,8 @@ pub struct MyMetrics {
     pub overall_progress: Option<f64>,
     pub average_score: Option<f64>,
     pub learning_pace: Option<f64>,
-    pub engagement_score: Option<f64>,
+    /// AS-001.3 `overallScore`, an integer 0-100 there and here.
+    pub engagement_score: Option<i64>,
     pub skills_acquired: u32,
     pub mastery_percentage: Option<f64>,
     pub courses_completed: u32,
@@ -779,10 +780,7 @@ pub fn compute(
                 .learning_pace
                 .filter(|v| v.is_finite())
                 .map(|v| round_dp(v, 2)),
-            engagement_score: me
-                .engagement_score
-                .filter(|v| v.is_finite())
-                .map(|v| round_dp(v, 1)),
+            engagement_score: me.engagement_score.filter(|v| v.is_finite()).map(round_int),
             skills_acquired: me.skills_acquired,
             mastery_percentage: me
                 .mastery_percentage
@@ -949,6 +947,8 @@ mod tests {
         assert_eq!(groups["sameLearningPath"], marker());
         assert_eq!(result.default_group, GroupKind::SameOrganization);
         assert_eq!(value["privacyNote"], PRIVACY_NOTE);
+        // AS-001.3 `overallScore` is an integer, and so is its copy here (not 50.0).
+        assert_eq!(value["myMetrics"]["engagementScore"], json!(50));
 
         // Nine others on the whole platform: the 422 outcome.
         let small = PeerIndex::build(&population[..10]);

@@ -242,7 +242,9 @@ pub struct SkillDemand {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DateRange {
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub start: DateTime<Utc>,
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub end: DateTime<Utc>,
 }
 

@@ -89,8 +89,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Default `recommendedHoursPerWeek`.
 pub const DEFAULT_RECOMMENDED_HOURS: f64 = 5.0;
-/// `loginFrequencyTarget`: logins a week for full marks.
-pub const LOGIN_FREQUENCY_TARGET: f64 = 5.0;
+/// `loginFrequencyTarget`: logins a week for full marks. The output field is the integer the
+/// spec writes (`loginFrequencyTarget: 5`); the formula uses it as a float.
+pub const LOGIN_FREQUENCY_TARGET_LOGINS: u32 = 5;
+/// [`LOGIN_FREQUENCY_TARGET_LOGINS`] for the formula.
+pub const LOGIN_FREQUENCY_TARGET: f64 = LOGIN_FREQUENCY_TARGET_LOGINS as f64;
 
 /// The five content types that count for resource usage, in their fixed order.
 const COUNTED_TYPES: [ContentType; 5] = [
@@ -191,7 +194,7 @@ pub struct Breakdowns {
 pub struct Consistency {
     pub score: f64,
     pub login_frequency: f64,
-    pub login_frequency_target: f64,
+    pub login_frequency_target: u32,
     pub active_streak: i64,
     pub longest_gap: i64,
 }
@@ -643,7 +646,7 @@ pub fn compute(
             consistency: Consistency {
                 score: shown(comp.c),
                 login_frequency: shown(m.logins.rate()),
-                login_frequency_target: LOGIN_FREQUENCY_TARGET,
+                login_frequency_target: LOGIN_FREQUENCY_TARGET_LOGINS,
                 active_streak: i64::from(m.streak),
                 longest_gap: m.longest_gap,
             },
@@ -1087,7 +1090,8 @@ mod tests {
         assert_eq!(json["breakdowns"]["timeInvestment"]["hoursLast7Days"], 4.0);
         assert_eq!(
             json["breakdowns"]["consistency"]["loginFrequencyTarget"],
-            5.0
+            serde_json::json!(5),
+            "an integer, as analytics.md writes it"
         );
         assert!(json["comparisonToPeers"].is_null());
         assert_eq!(

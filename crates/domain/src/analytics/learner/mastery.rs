@@ -485,6 +485,7 @@ pub struct TopicMastery {
 #[serde(rename_all = "camelCase")]
 pub struct Milestone {
     pub milestone: MasteryGrade,
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub achieved_at: DateTime<Utc>,
     pub level: i64,
 }

@@ -360,6 +360,7 @@ pub fn measure(
 pub struct DropOffRiskPrediction {
     pub user_id: UserId,
     pub course_id: Option<CourseId>,
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub computed_at: DateTime<Utc>,
     pub risk_score: i64,
     pub risk_level: RiskLevel,

@@ -235,6 +235,7 @@ pub struct RecommendationItem {
     pub source: String,
     pub bucket: Bucket,
     pub status: ItemStatus,
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub created_at: DateTime<Utc>,
     #[serde(skip)]
     pub rule_id: &'static str,
@@ -308,6 +309,7 @@ pub struct RecommendationLists {
 pub struct Recommendations {
     pub subject_id: Uuid,
     pub course_id: Option<CourseId>,
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub generated_at: DateTime<Utc>,
     pub ai_summary: String,
     pub recommendations: RecommendationLists,

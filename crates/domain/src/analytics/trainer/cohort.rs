@@ -108,7 +108,9 @@ pub struct TrainerCourses<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DateRange {
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub start: Ts,
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub end: Ts,
 }
 

@@ -109,6 +109,7 @@ pub struct CourseInfo {
     pub trainer_id: Option<UserId>,
     pub trainer_name: Option<String>,
     pub created_date: NaiveDate,
+    #[serde(serialize_with = "crate::analytics::common::wire_ts::serialize")]
     pub last_updated: DateTime<Utc>,
     pub is_active: bool,
 }

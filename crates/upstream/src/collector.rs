@@ -1,8 +1,8 @@
 //! The collection use case (decision 6: collectors write the tables, calculations only read
 //! them) and the per-upstream registry behind the integration endpoints (`api.md` I1-I6).
 //!
-//! A run has two phases. The Directory goes first and its organisations, departments, teams,
-//! users and sessions are written, because every other upstream is pulled per stored user
+//! A run has two phases. The Directory goes first and its organisations, departments, teams
+//! and users are written, because every other upstream is pulled per stored user
 //! (and their rows reference users). Then every other selected upstream is pulled in
 //! parallel; their records, with the Directory's KPIs, value propositions and course
 //! reviews, are written entity by entity in dependency order (skills before user skills,
@@ -30,13 +30,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The Directory entities written before the other upstreams are pulled.
-const DIRECTORY_FIRST: [EntityKind; 5] = [
+/// The Directory entities written before the other upstreams are pulled (the roster);
+/// sessions, KPIs, value propositions and reviews may reference courses and skills, so
+/// they wait for the second phase.
+const DIRECTORY_FIRST: [EntityKind; 4] = [
     EntityKind::Organizations,
     EntityKind::Departments,
     EntityKind::Teams,
     EntityKind::Users,
-    EntityKind::Sessions,
 ];
 /// How far back windowed pulls reach at most (`integration.md` 3.1), and the overlap
 /// with the last successful run (late-arriving rows).

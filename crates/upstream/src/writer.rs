@@ -11,7 +11,7 @@ use la_app::ports::{CollectionStore, StoreError};
 use la_domain::model::{DataSource, Dataset, EntityKind};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Validation rounds per chunk before the rest of the chunk is given up.
 const MAX_ROUNDS: usize = 5;
@@ -33,16 +33,53 @@ pub struct EntityWrite {
     pub reasons: Vec<String>,
 }
 
+/// The order entities are written in: every entity after those it references (the same
+/// order as la-storage's bulk writer; a session may name a course, an enrollment a user).
+pub const WRITE_ORDER: [EntityKind; 28] = {
+    use EntityKind as E;
+    [
+        E::Organizations,
+        E::Departments,
+        E::Teams,
+        E::Users,
+        E::Skills,
+        E::SkillDemand,
+        E::Courses,
+        E::Modules,
+        E::Assessments,
+        E::LearningPaths,
+        E::ContentItems,
+        E::Sessions,
+        E::Enrollments,
+        E::ModuleProgress,
+        E::AssessmentAttempts,
+        E::UserSkills,
+        E::SkillTargets,
+        E::UserLearningPaths,
+        E::TopicCompletions,
+        E::ContentInteractions,
+        E::ContentShares,
+        E::HelpRequests,
+        E::PracticeSubmissions,
+        E::CourseReviews,
+        E::Kpis,
+        E::ValuePropositions,
+        E::MentoringEvents,
+        E::UpstreamRecommendations,
+    ]
+};
+
 /// A dataset's records per entity as wire JSON (the push format): camelCase, and an
 /// entity's upstream id (`externalId`) back in `id`, which the use case maps to the same
 /// UUID again.
-pub fn wire_records(data: &Dataset) -> BTreeMap<EntityKind, Vec<Value>> {
-    let mut out = BTreeMap::new();
+/// In [`WRITE_ORDER`].
+pub fn wire_records(data: &Dataset) -> Vec<(EntityKind, Vec<Value>)> {
+    let mut out = Vec::new();
     // Serialising plain model values cannot fail; an empty map is the harmless fallback.
     let Ok(Value::Object(mut lists)) = serde_json::to_value(data) else {
         return out;
     };
-    for kind in EntityKind::ALL {
+    for kind in WRITE_ORDER {
         let Some(Value::Array(records)) = lists.remove(&camel(kind.as_str())) else {
             continue;
         };
@@ -61,7 +98,7 @@ pub fn wire_records(data: &Dataset) -> BTreeMap<EntityKind, Vec<Value>> {
                 r
             })
             .collect();
-        out.insert(*kind, records);
+        out.push((kind, records));
     }
     out
 }
@@ -168,10 +205,14 @@ mod tests {
             second_org_learners: 0,
             ..la_demo::DemoConfig::new(chrono::Utc::now())
         });
-        let wire = wire_records(&data);
+        let wire: std::collections::BTreeMap<_, _> = wire_records(&data).into_iter().collect();
         for (kind, n) in data.counts() {
             assert_eq!(wire.get(&kind).map_or(0, Vec::len), n, "{kind}");
         }
+        let mut order = WRITE_ORDER.to_vec();
+        order.sort();
+        order.dedup();
+        assert_eq!(order.len(), EntityKind::ALL.len(), "every entity once");
         // Upstream ids travel in `id`.
         let org = &wire[&EntityKind::Organizations][0];
         assert!(org.get("externalId").is_none());

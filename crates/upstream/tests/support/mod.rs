@@ -71,12 +71,15 @@ pub fn known(external: &str, kind: la_domain::IdKind) -> KnownId {
     }
 }
 
+/// A recorded outcome: source, entities, and the error of a failed run.
+pub type Outcome = (DataSource, Vec<EntityKind>, Option<String>);
+
 /// Records what the collectors write; every referenced id "exists".
 #[derive(Default)]
 pub struct RecordingStore {
     pub roster: Roster,
     pub writes: Mutex<Vec<(Dataset, Provenance)>>,
-    pub outcomes: Mutex<Vec<(DataSource, Vec<EntityKind>, Option<String>)>>,
+    pub outcomes: Mutex<Vec<Outcome>>,
 }
 
 impl RecordingStore {

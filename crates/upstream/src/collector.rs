@@ -103,9 +103,9 @@ pub struct Upstreams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
-    /// Every call succeeded (mock runs always do).
+    /// Every call succeeded and every record was stored.
     Completed,
-    /// Some calls failed; what arrived was written.
+    /// Some calls failed, or some records failed validation; the rest was written.
     Partial,
     /// Nothing arrived (or nothing could be written).
     Failed,
@@ -583,17 +583,27 @@ impl Run {
             errors.insert(0, format!("store: {e}"));
         }
         let failed_calls = self.pull.errors.len() as u64;
+        let rejected: u64 = self.written.iter().map(|w| w.rejected).sum();
+        if rejected > 0 {
+            errors.push(format!(
+                "{rejected} record(s) failed validation and were left out"
+            ));
+        }
         let status = if self.store_error.is_some() {
             RunStatus::Failed
-        } else if failed_calls == 0 {
+        } else if failed_calls == 0 && rejected == 0 {
             RunStatus::Completed
-        } else if failed_calls < self.pull.calls {
+        } else if failed_calls < self.pull.calls || failed_calls == 0 {
             RunStatus::Partial
         } else {
             RunStatus::Failed
         };
         let entities = self.service.entities();
-        let recorded = if status == RunStatus::Completed {
+        // Coverage (decision 9) asks whether the source answered and is current: every call
+        // succeeded and everything valid was stored. Refused records are reported, not a
+        // reason to treat the whole source as missing.
+        let answered = self.store_error.is_none() && failed_calls == 0;
+        let recorded = if answered {
             store.record_source_success(source, entities, now).await
         } else {
             store

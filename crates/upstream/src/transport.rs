@@ -88,6 +88,9 @@ pub struct Get {
     pub body: Option<Value>,
     /// Extra headers (MS12's `X-API-Key`).
     pub headers: Vec<(&'static str, String)>,
+    /// The call checks end-user credentials (MS12 login): 401/403 then mean "wrong
+    /// password", a normal answer, and must not open the breaker.
+    pub checks_credentials: bool,
 }
 
 impl Get {
@@ -99,6 +102,7 @@ impl Get {
             extension: false,
             body: None,
             headers: Vec::new(),
+            checks_credentials: false,
         }
     }
 
@@ -259,7 +263,7 @@ impl Transport {
                     self.breaker.on_success();
                 }
                 self.stats.failure(Utc::now(), error.to_string());
-                if let CallError::AuthRejected(status) = error {
+                if let (CallError::AuthRejected(status), false) = (&error, get.checks_credentials) {
                     tracing::error!(
                         event = "upstream_auth_rejected",
                         service,
@@ -385,7 +389,12 @@ impl Transport {
                 }
             }
         }
-        classify(status, get.extension, retry_after(&response))
+        match classify(status, get.extension, retry_after(&response)) {
+            Attempt::Fail(CallError::AuthRejected(code), _) if get.checks_credentials => {
+                Attempt::Fail(CallError::AuthRejected(code), false)
+            }
+            other => other,
+        }
     }
 }
 

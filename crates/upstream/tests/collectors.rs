@@ -371,6 +371,29 @@ async fn ms12_verifies_a_login_and_normalises_roles() {
 }
 
 #[tokio::test]
+async fn wrong_passwords_at_ms12_do_not_open_its_breaker() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/auth/login"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let upstreams = Upstreams::new(&http(&[(Service::Ms12Auth, &server.uri())]), fast_options())
+        .expect("upstreams");
+    let t = upstreams.transport(Service::Ms12Auth).expect("http");
+    for _ in 0..6 {
+        let verified = la_upstream::clients::ms12::login(&t, "a@example.com", "bad", None, "r")
+            .await
+            .expect("an answer");
+        assert_eq!(verified, None);
+    }
+    assert_eq!(
+        t.breaker().snapshot().state,
+        la_upstream::breaker::BreakerState::Closed
+    );
+}
+
+#[tokio::test]
 async fn a_failing_upstream_fabricates_nothing_and_records_the_failure() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

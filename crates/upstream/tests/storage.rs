@@ -60,9 +60,16 @@ async fn http_collectors_write_validated_rows_and_source_status() {
         .collect(&*store, None, now())
         .await
         .expect("collect");
-    for s in &report.services {
-        assert_eq!(s.status, RunStatus::Completed, "{s:?}");
-    }
+    let status_of = |service| {
+        report
+            .services
+            .iter()
+            .find(|s| s.service == service)
+            .map(|s| s.status)
+    };
+    assert_eq!(status_of(Service::Directory), Some(RunStatus::Completed));
+    // One practice session was refused: partial, but the source answered (coverage).
+    assert_eq!(status_of(Service::Devlab), Some(RunStatus::Partial));
     let devlab_report = report
         .services
         .iter()
@@ -100,6 +107,8 @@ async fn http_collectors_write_validated_rows_and_source_status() {
     // A supplied entity without rows is still proven present (decision 9).
     let kpis = status(DataSource::Directory, EntityKind::Kpis).expect("kpis status");
     assert_eq!((kpis.last_success_at, kpis.rows_written), (Some(now()), 0));
+    let practice = status(DataSource::Devlab, EntityKind::PracticeSubmissions).expect("devlab");
+    assert_eq!(practice.last_success_at, Some(now()));
 
     // A second run against a failing Directory keeps the rows and records the failure.
     directory.reset().await;

@@ -26,6 +26,7 @@ pub async fn login(
 ) -> Result<Option<VerifiedUser>, CallError> {
     let mut get = Get::new("/auth/login", "/auth/login".to_owned());
     get.body = Some(json!({ "email": email, "password": password }));
+    get.checks_credentials = true;
     if let Some(key) = api_key {
         get.headers.push(("X-API-Key", key.to_owned()));
     }

@@ -24,3 +24,4 @@ pub mod writer;
 pub use collector::{CollectionReport, CollectorOptions, RunStatus, ServiceReport, Upstreams};
 pub use config::{Mode, UpstreamSettings};
 pub use service::Service;
+pub use transport::install_tls_provider;

@@ -117,6 +117,20 @@ impl Get {
     }
 }
 
+/// Frees the half-open probe slot if a probe's future is dropped before it ends.
+struct ProbeGuard<'a> {
+    breaker: &'a CircuitBreaker,
+    armed: bool,
+}
+
+impl Drop for ProbeGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.breaker.on_abandoned();
+        }
+    }
+}
+
 /// What one attempt came to.
 enum Attempt {
     Body(Vec<u8>),
@@ -140,8 +154,11 @@ pub struct Transport {
     missing_extensions: Mutex<HashMap<&'static str, Instant>>,
 }
 
-/// Installs the ring TLS provider once (reqwest is built with `rustls-no-provider`).
-fn install_tls_provider() {
+/// Installs the ring TLS provider once. reqwest is built with `rustls-no-provider` (ring
+/// only, as sqlx; see /work/shared/dependencies.md), so every `reqwest::Client` in the
+/// process (tests' clients too, through feature unification) needs it first; it is
+/// idempotent.
+pub fn install_tls_provider() {
     // Err means a provider is already installed, which is what we want.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
@@ -234,7 +251,14 @@ impl Transport {
             return Err(CallError::ShortCircuited);
         };
         let started = Instant::now();
+        // A probe whose future is dropped (a deadline, a stopped pull) must free the probe
+        // slot, or the breaker would stay half-open with no probe forever.
+        let mut guard = ProbeGuard {
+            breaker: &self.breaker,
+            armed: admission == Admission::Probe,
+        };
         let outcome = self.attempts(&url, get, admission, request_id).await;
+        guard.armed = false;
         let service = self.config.service.slug();
         let result = match outcome {
             Ok(Some(body)) => match parse::<T>(&body) {
@@ -258,7 +282,7 @@ impl Transport {
             Err((error, counts)) => {
                 if counts {
                     self.breaker.on_failure();
-                } else {
+                } else if error != CallError::Saturated {
                     // The upstream answered; the request was at fault.
                     self.breaker.on_success();
                 }

@@ -284,3 +284,42 @@ async fn the_token_never_appears_in_status_or_errors() {
     assert!(!status.contains("test-token"));
     assert!(!format!("{upstreams:?}").contains("test-token"));
 }
+
+#[tokio::test]
+async fn a_dropped_probe_frees_the_probe_slot() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ROUTE))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(15)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(ROUTE))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .set_delay(Duration::from_millis(200)),
+        )
+        .mount(&server)
+        .await;
+    let (_u, t, clock) = transport(&server).await;
+    for _ in 0..5 {
+        let _ = t.get_json::<serde_json::Value>(&get(), "req").await;
+    }
+    clock.advance(Duration::from_secs(30));
+    // The probe is cancelled before its answer arrives.
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(50),
+        t.get_json::<serde_json::Value>(&get(), "req"),
+    )
+    .await;
+    assert!(cancelled.is_err());
+    assert_eq!(t.breaker().snapshot().state, BreakerState::HalfOpen);
+    // The next call may probe again (instead of being short-circuited forever).
+    assert_eq!(
+        t.get_json::<serde_json::Value>(&get(), "req").await,
+        Ok(Some(json!([])))
+    );
+    assert_eq!(t.breaker().snapshot().state, BreakerState::Closed);
+}

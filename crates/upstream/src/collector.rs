@@ -19,7 +19,7 @@ use crate::mock;
 use crate::retry::RetryPolicy;
 use crate::service::Service;
 use crate::stats::StatsSnapshot;
-use crate::transport::{CallError, DEFAULT_MAX_IN_FLIGHT, Transport, TransportConfig};
+use crate::transport::{CallError, DEFAULT_MAX_IN_FLIGHT, ProbeResult, Transport, TransportConfig};
 use crate::writer::{EntityWrite, wire_records, write_entity};
 use chrono::{DateTime, Duration, Utc};
 use la_app::ports::{CollectionStore, Roster, SourceStatus, StoreError};
@@ -164,6 +164,7 @@ pub struct UpstreamStatus {
     pub health: Option<Health>,
     pub breaker: Option<BreakerSnapshot>,
     pub stats: Option<StatsSnapshot>,
+    pub last_probe: Option<ProbeResult>,
 }
 
 /// Outcome of a single test call (I3).
@@ -174,7 +175,10 @@ pub struct TestCall {
     pub response_ms: u64,
 }
 
-fn health(breaker: &BreakerSnapshot, stats: &StatsSnapshot) -> Health {
+fn health(breaker: &BreakerSnapshot, stats: &StatsSnapshot, probe: Option<&ProbeResult>) -> Health {
+    if probe.is_some_and(|p| !p.reachable) {
+        return Health::Unhealthy;
+    }
     match breaker.state {
         BreakerState::Open => Health::Unhealthy,
         BreakerState::HalfOpen => Health::Degraded,
@@ -256,6 +260,7 @@ impl Upstreams {
                     health: None,
                     breaker: None,
                     stats: None,
+                    last_probe: None,
                 };
                 match self.sources.get(&service) {
                     None => base,
@@ -267,18 +272,33 @@ impl Upstreams {
                     Some(Source::Http(t)) => {
                         let breaker = t.breaker().snapshot();
                         let stats = t.stats().snapshot();
+                        let last_probe = t.last_probe();
                         UpstreamStatus {
                             mode: "http",
                             base_url: Some(t.base_url().to_string()),
-                            health: Some(health(&breaker, &stats)),
+                            health: Some(health(&breaker, &stats, last_probe.as_ref())),
                             breaker: Some(breaker),
                             stats: Some(stats),
+                            last_probe,
                             ..base
                         }
                     }
                 }
             })
             .collect()
+    }
+
+    /// Probes every http upstream at once (`GET <base>/health`, `timeout` each; 10.1: every
+    /// 60 s with 2 s); the results feed [`Upstreams::status`]. Probes never touch breakers.
+    pub async fn probe_all(&self, timeout: std::time::Duration) -> Vec<(Service, ProbeResult)> {
+        let probes = self
+            .sources
+            .iter()
+            .filter_map(|(service, source)| match source {
+                Source::Http(t) => Some(async move { (*service, t.health_probe(timeout).await) }),
+                Source::Mock => None,
+            });
+        futures_util::future::join_all(probes).await
     }
 
     /// I5: closes the breaker of an http upstream.

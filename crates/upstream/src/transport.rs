@@ -152,6 +152,18 @@ pub struct Transport {
     clock: Arc<dyn Clock>,
     /// Extension templates that answered 404/501, and when.
     missing_extensions: Mutex<HashMap<&'static str, Instant>>,
+    last_probe: Mutex<Option<ProbeResult>>,
+}
+
+/// The last health probe (`integration.md` 10.1): any HTTP answer proves reachability.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeResult {
+    pub at: chrono::DateTime<Utc>,
+    pub reachable: bool,
+    /// Latency of a reachable probe.
+    pub response_time_ms: Option<u64>,
+    pub error: Option<String>,
 }
 
 /// Installs the ring TLS provider once. reqwest is built with `rustls-no-provider` (ring
@@ -181,6 +193,7 @@ impl Transport {
             stats: CallStats::default(),
             clock,
             missing_extensions: Mutex::new(HashMap::new()),
+            last_probe: Mutex::new(None),
         })
     }
 
@@ -531,11 +544,35 @@ impl Transport {
 
     /// The health probe (`integration.md` 10.1): `GET <base>/health`; any HTTP answer
     /// proves reachability. Does not feed the breaker.
-    pub async fn health_probe(&self, timeout: Duration) -> Result<(u16, Duration), CallError> {
+    pub async fn health_probe(&self, timeout: Duration) -> ProbeResult {
         let base = self.config.base_url.as_str().trim_end_matches('/');
-        let url = Url::parse(&format!("{base}/health"))
-            .map_err(|e| CallError::InvalidRequest(e.to_string()))?;
-        self.probe(url, timeout).await
+        let outcome = match Url::parse(&format!("{base}/health")) {
+            Ok(url) => self.probe(url, timeout).await,
+            Err(e) => Err(CallError::InvalidRequest(e.to_string())),
+        };
+        let result = match outcome {
+            Ok((_, latency)) => ProbeResult {
+                at: Utc::now(),
+                reachable: true,
+                response_time_ms: Some(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX)),
+                error: None,
+            },
+            Err(e) => ProbeResult {
+                at: Utc::now(),
+                reachable: false,
+                response_time_ms: None,
+                error: Some(e.to_string()),
+            },
+        };
+        *self.last_probe.lock().unwrap_or_else(|e| e.into_inner()) = Some(result.clone());
+        result
+    }
+
+    pub fn last_probe(&self) -> Option<ProbeResult> {
+        self.last_probe
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     async fn probe(&self, url: Url, timeout: Duration) -> Result<(u16, Duration), CallError> {

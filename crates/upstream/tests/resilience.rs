@@ -323,3 +323,42 @@ async fn a_dropped_probe_frees_the_probe_slot() {
     );
     assert_eq!(t.breaker().snapshot().state, BreakerState::Closed);
 }
+
+#[tokio::test]
+async fn health_probes_count_any_answer_as_reachable_and_leave_the_breaker_alone() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/health"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let settings = http(&[
+        (Service::Devlab, &server.uri()),
+        // Nothing listens on port 9.
+        (Service::RagAssistant, "http://127.0.0.1:9"),
+    ]);
+    let upstreams = Upstreams::new(&settings, fast_options()).expect("upstreams");
+    let probes = upstreams.probe_all(Duration::from_secs(1)).await;
+    assert_eq!(probes.len(), 2);
+    let status = upstreams.status();
+    let of = |service| {
+        status
+            .iter()
+            .find(|s| s.service == service)
+            .expect("listed")
+    };
+    use la_upstream::collector::Health;
+    assert_eq!(of(Service::Devlab).health, Some(Health::Healthy));
+    assert!(
+        of(Service::Devlab)
+            .last_probe
+            .as_ref()
+            .is_some_and(|p| p.reachable)
+    );
+    assert_eq!(of(Service::RagAssistant).health, Some(Health::Unhealthy));
+    assert_eq!(
+        of(Service::RagAssistant).breaker.map(|b| b.failure_count),
+        Some(0)
+    );
+    assert_eq!(of(Service::Directory).mode, "none");
+}

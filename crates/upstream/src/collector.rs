@@ -214,6 +214,13 @@ impl Upstreams {
                         service: *service,
                         base_url: base_url.clone(),
                         token: token.clone(),
+                        minter: match (token, &settings.service_secret) {
+                            (None, Some(secret)) => Some(Arc::new(
+                                crate::auth::Minter::new(secret.secret(), service.slug())
+                                    .map_err(|e| CallError::InvalidRequest(e.to_string()))?,
+                            )),
+                            _ => None,
+                        },
                         retry: options.retry,
                         breaker: options.breaker,
                         max_in_flight: options.max_in_flight,

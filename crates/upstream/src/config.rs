@@ -9,6 +9,7 @@
 //! | `LA_UPSTREAM_<SERVICE>_TOKEN` | static bearer token (optional) |
 //! | `LA_UPSTREAM_<SERVICE>_MODE` | `mock` or `http`, overriding the global mode for one upstream |
 //! | `LA_UPSTREAM_ORG_IDS` | comma-separated Directory organisation ids to pull beyond the stored ones |
+//! | `LA_UPSTREAM_SERVICE_SECRET` | at least 32 bytes: signs a service JWT for http upstreams without a token |
 //!
 //! `<SERVICE>` is `DIRECTORY`, `COURSE_BUILDER`, `CONTENT_STUDIO`, `ASSESSMENT`,
 //! `SKILLS_ENGINE`, `LEARNER_AI`, `DEVLAB`, `RAG_ASSISTANT` or `MS12_AUTH`. In `http` mode an
@@ -49,6 +50,8 @@ pub enum ConfigError {
     InsecureUrl { var: String },
     #[error("{var}: the upstream is set to http but has no URL")]
     MissingUrl { var: String },
+    #[error("LA_UPSTREAM_SERVICE_SECRET must be at least 32 bytes")]
+    WeakSecret,
 }
 
 /// The upstreams to collect: absent ones are push-only.
@@ -56,6 +59,8 @@ pub enum ConfigError {
 pub struct UpstreamSettings {
     pub services: BTreeMap<Service, Mode>,
     pub extra_org_ids: Vec<String>,
+    /// Signs service JWTs for http upstreams without a static token (8.1).
+    pub service_secret: Option<ServiceToken>,
 }
 
 fn parse_mode(var: &str, value: &str) -> Result<bool, ConfigError> {
@@ -100,6 +105,7 @@ impl UpstreamSettings {
         UpstreamSettings {
             services: Service::ALL.into_iter().map(|s| (s, Mode::Mock)).collect(),
             extra_org_ids: Vec::new(),
+            service_secret: None,
         }
     }
 
@@ -151,9 +157,16 @@ impl UpstreamSettings {
                     .collect()
             })
             .unwrap_or_default();
+        let service_secret = get("LA_UPSTREAM_SERVICE_SECRET").and_then(ServiceToken::new);
+        if let Some(secret) = &service_secret
+            && secret.secret().len() < crate::auth::MIN_SECRET_BYTES
+        {
+            return Err(ConfigError::WeakSecret);
+        }
         Ok(UpstreamSettings {
             services,
             extra_org_ids,
+            service_secret,
         })
     }
 
@@ -226,5 +239,9 @@ mod tests {
             settings(&[("LA_UPSTREAM_MODE", "sometimes")]),
             Err(ConfigError::BadMode { .. })
         ));
+        assert_eq!(
+            settings(&[("LA_UPSTREAM_SERVICE_SECRET", "too short")]),
+            Err(ConfigError::WeakSecret)
+        );
     }
 }

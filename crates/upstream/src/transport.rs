@@ -6,6 +6,17 @@
 //! Failures always reach the breaker; fallbacks happen outside, in the collector.
 
 use crate::auth::ServiceToken;
+
+impl TransportConfig {
+    /// The `Authorization` header: the static token, else a minted JWT, else none.
+    fn authorization(&self) -> Option<String> {
+        match (&self.token, &self.minter) {
+            (Some(token), _) => Some(token.header_value()),
+            (None, Some(minter)) => minter.header_value(Utc::now().timestamp()),
+            (None, None) => None,
+        }
+    }
+}
 use crate::breaker::{Admission, BreakerConfig, CircuitBreaker};
 use crate::clock::Clock;
 use crate::retry::{RetryPolicy, jitter_unit};
@@ -68,6 +79,8 @@ pub struct TransportConfig {
     /// Scheme, host, port and an optional path prefix, without a trailing slash.
     pub base_url: Url,
     pub token: Option<ServiceToken>,
+    /// Mints service JWTs when there is no static token (8.1).
+    pub minter: Option<Arc<crate::auth::Minter>>,
     pub retry: RetryPolicy,
     pub breaker: BreakerConfig,
     pub max_in_flight: usize,
@@ -388,8 +401,8 @@ impl Transport {
         for (name, value) in &get.headers {
             request = request.header(*name, value);
         }
-        if let Some(token) = &self.config.token {
-            request = request.header(AUTHORIZATION, token.header_value());
+        if let Some(value) = self.config.authorization() {
+            request = request.header(AUTHORIZATION, value);
         }
         let mut response = match request.send().await {
             Ok(response) => response,
@@ -578,8 +591,8 @@ impl Transport {
     async fn probe(&self, url: Url, timeout: Duration) -> Result<(u16, Duration), CallError> {
         let started = Instant::now();
         let mut request = self.client.get(url).header(ACCEPT, "application/json");
-        if let Some(token) = &self.config.token {
-            request = request.header(AUTHORIZATION, token.header_value());
+        if let Some(value) = self.config.authorization() {
+            request = request.header(AUTHORIZATION, value);
         }
         match tokio::time::timeout(timeout, request.send()).await {
             Ok(Ok(response)) => Ok((response.status().as_u16(), started.elapsed())),

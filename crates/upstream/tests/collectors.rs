@@ -412,3 +412,50 @@ async fn a_failing_upstream_fabricates_nothing_and_records_the_failure() {
         .expect("failure recorded");
     assert!(error.contains("503"), "{error}");
 }
+
+#[tokio::test]
+async fn without_a_static_token_a_service_jwt_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/u_1/chat-history"))
+        .and(wiremock::matchers::header_regex(
+            "authorization",
+            r"^Bearer [\w-]+\.[\w-]+\.[\w-]+$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let mut settings = http(&[(Service::RagAssistant, &server.uri())]);
+    if let Some(la_upstream::Mode::Http { token, .. }) =
+        settings.services.get_mut(&Service::RagAssistant)
+    {
+        *token = None;
+    }
+    settings.service_secret =
+        la_upstream::auth::ServiceToken::new("0123456789abcdef0123456789abcdef");
+    let upstreams = Upstreams::new(&settings, fast_options()).expect("upstreams");
+    let store = RecordingStore::with_users(&["u_1"]);
+    let report = upstreams
+        .collect(&store, Some(Service::RagAssistant), now())
+        .await
+        .expect("collect");
+    assert_eq!(
+        report.services[0].status,
+        RunStatus::Completed,
+        "{:?}",
+        report.services[0]
+    );
+    assert_eq!(report.services[0].calls, 1);
+    // A 404 would also complete (empty result): check what was sent.
+    let requests = server.received_requests().await.expect("recorded");
+    let auth = requests[0]
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .expect("an authorization header");
+    assert_eq!(
+        auth.strip_prefix("Bearer ").map(|t| t.split('.').count()),
+        Some(3),
+        "{auth}"
+    );
+}

@@ -61,6 +61,7 @@ pub fn http(services: &[(Service, &str)]) -> UpstreamSettings {
             })
             .collect(),
         extra_org_ids: Vec::new(),
+        service_secret: None,
     }
 }
 

@@ -415,3 +415,70 @@ pub trait PushIngestStore: Send + Sync {
         keys: &[Vec<KeyValue>],
     ) -> Result<u64, StoreError>;
 }
+
+/// One row of `source_status`: how a source last fared for one entity (decision 9 judges
+/// coverage from `last_success_at`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStatus {
+    pub source: la_domain::model::DataSource,
+    pub entity: EntityKind,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub rows_written: u64,
+}
+
+/// A stored row's internal id with the upstream's own id, when that was not a UUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownId {
+    pub id: uuid::Uuid,
+    pub external_id: Option<String>,
+}
+
+impl KnownId {
+    /// The id to name in upstream paths: the external id, else the UUID itself.
+    pub fn upstream_id(&self) -> String {
+        self.external_id
+            .clone()
+            .unwrap_or_else(|| self.id.to_string())
+    }
+}
+
+/// Who and what the upstream collectors pull for: the stored organisations, users, courses
+/// and content items (the original contracts cannot list them; only the Directory's member
+/// listing extension can).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roster {
+    pub organizations: Vec<KnownId>,
+    pub users: Vec<KnownId>,
+    pub courses: Vec<KnownId>,
+    pub content_items: Vec<KnownId>,
+}
+
+/// What upstream collection needs beyond the validated upsert of push ingestion: the roster
+/// to pull for, and a record of each run's outcome per (source, entity), so that a run that
+/// found nothing new still proves the source present, and a failed run is visible.
+#[async_trait]
+pub trait CollectionStore: PushIngestStore {
+    async fn roster(&self) -> Result<Roster, StoreError>;
+
+    /// Marks a successful collection of `entities` from `source` at `at` (rows are counted by
+    /// the upsert itself).
+    async fn record_source_success(
+        &self,
+        source: la_domain::model::DataSource,
+        entities: &[EntityKind],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Marks a failed collection; `last_success_at` is kept (last known data stays usable).
+    async fn record_source_failure(
+        &self,
+        source: la_domain::model::DataSource,
+        entities: &[EntityKind],
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    async fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError>;
+}

@@ -40,12 +40,22 @@ enum Command {
     /// Make a new ingest key for an upstream: prints the key (give it to the upstream) and the
     /// `LA_INGEST_KEYS` entry holding its hash (give that to the service).
     IngestKey(IngestKeyArgs),
+    /// Pull the upstream microservices into the database (every configured one, or one).
+    Collect(CollectArgs),
 }
 
 #[derive(clap::Args)]
 struct IngestKeyArgs {
     /// A name for the logs, e.g. the upstream service (`[A-Za-z0-9._-]`, 1-64 characters).
     name: String,
+}
+
+#[derive(clap::Args)]
+struct CollectArgs {
+    /// Only this upstream (directory, course-builder, content-studio, assessment,
+    /// skills-engine, learner-ai, devlab, rag-assistant).
+    #[arg(long)]
+    service: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -107,7 +117,74 @@ async fn main() -> anyhow::Result<()> {
             println!("LA_INGEST_KEYS entry (for the service): {entry}");
             Ok(())
         }
+        Command::Collect(args) => collect(settings, args).await,
     }
+}
+
+/// `learning-analytics collect`: one collection run (decision 6), with a per-upstream report.
+async fn collect(settings: Settings, args: CollectArgs) -> anyhow::Result<()> {
+    use la_upstream::{CollectorOptions, RunStatus, Service, UpstreamSettings, Upstreams};
+    let env = |key: &str| std::env::var(key).ok();
+    // Decision 3: production never fabricates data unless an operator chose mock mode.
+    if settings.environment == learning_analytics::config::Environment::Production
+        && env("LA_UPSTREAM_MODE").is_none_or(|v| v.trim().is_empty())
+    {
+        bail!("in production set LA_UPSTREAM_MODE (http, or mock on purpose) before collecting");
+    }
+    let upstream_settings = UpstreamSettings::from_lookup(env)?;
+    let only = args.service.as_deref().map(Service::parse).transpose()?;
+    let upstreams = Upstreams::new(
+        &upstream_settings,
+        CollectorOptions {
+            demo: DemoConfig::new(demo_now()),
+            ..CollectorOptions::default()
+        },
+    )?;
+    let database = startup::connect_and_migrate(&settings).await?;
+    let store = database.collection_store();
+    let bar = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} collecting {msg} ({elapsed})")
+            .context("progress template")?,
+    );
+    let names: Vec<&str> = match only {
+        Some(s) => vec![s.slug()],
+        None => upstreams.pulled().iter().map(|s| s.slug()).collect(),
+    };
+    bar.set_message(names.join(", "));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let report = upstreams.collect(&*store, only, chrono::Utc::now()).await;
+    bar.finish_and_clear();
+    database.close().await;
+    let report = report?;
+    println!(
+        "Collection {} in {:.1} s:",
+        report.collection_id,
+        report.duration_ms as f64 / 1000.0
+    );
+    let mut failed = 0;
+    for s in &report.services {
+        let rejected: u64 = s.written.iter().map(|w| w.rejected).sum();
+        println!(
+            "  {:<15} {:<5} {:<10} calls {:>6} failed {:>4}  rows written {:>8}  rejected {:>5}",
+            s.service.slug(),
+            s.mode,
+            format!("{:?}", s.status).to_lowercase(),
+            s.calls,
+            s.failed_calls,
+            s.rows_written(),
+            rejected
+        );
+        for e in &s.errors {
+            println!("      {e}");
+        }
+        if s.status != RunStatus::Completed {
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} upstream(s) did not complete");
+    }
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

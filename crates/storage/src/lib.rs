@@ -10,6 +10,7 @@
 //! [`la_app::ports::StoreError`].
 
 mod cells;
+mod collection;
 mod common;
 mod decode;
 mod error;
@@ -74,6 +75,14 @@ impl Database {
 
     /// The adapter as the ports the application uses.
     pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Database::Sqlite(s) => Arc::new(s.clone()),
+            Database::Postgres(p) => Arc::new(p.clone()),
+        }
+    }
+
+    /// The adapter as the port of the upstream collectors.
+    pub fn collection_store(&self) -> Arc<dyn la_app::ports::CollectionStore> {
         match self {
             Database::Sqlite(s) => Arc::new(s.clone()),
             Database::Postgres(p) => Arc::new(p.clone()),

@@ -228,12 +228,28 @@ pub async fn ingest<S: PushIngestStore + ?Sized>(
     let kind = entity_kind(entity)?;
     let body: RecordsBody = parse_body(body)?;
     check_count("records", body.records.len())?;
-    with_entity!(kind, T => ingest_as::<T, S>(store, body.records, now).await)
+    with_entity!(kind, T => ingest_as::<T, S>(store, body.records, DataSource::Push, now).await)
+}
+
+/// The same validated, all-or-nothing upsert as [`ingest`] for records already parsed from
+/// JSON, written with provenance `source`: upstream collectors use it so that pulled and
+/// pushed records pass exactly the same checks (decision 1). At most [`MAX_RECORDS`] per call.
+#[tracing::instrument(skip(store, records), fields(entity = %kind, records = records.len()))]
+pub async fn ingest_records<S: PushIngestStore + ?Sized>(
+    store: &S,
+    kind: EntityKind,
+    records: Vec<Value>,
+    source: DataSource,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, IngestError> {
+    check_count("records", records.len())?;
+    with_entity!(kind, T => ingest_as::<T, S>(store, records, source, now).await)
 }
 
 async fn ingest_as<T: WireEntity, S: PushIngestStore + ?Sized>(
     store: &S,
     raw: Vec<Value>,
+    source: DataSource,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, IngestError> {
     let received = raw.len();
@@ -264,7 +280,7 @@ async fn ingest_as<T: WireEntity, S: PushIngestStore + ?Sized>(
     }
     let records: Vec<T> = parsed.records.into_iter().map(|(_, r)| r).collect();
     let provenance = Provenance {
-        source: DataSource::Push,
+        source,
         synced_at: now,
     };
     let ChangeCounts {

@@ -99,6 +99,8 @@ pub async fn spawn_app_configured(
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
     }));
+    // reqwest is built without a default TLS provider (la-upstream installs ring).
+    la_upstream::install_tls_provider();
     TestApp {
         address,
         client: reqwest::Client::new(),

@@ -15,6 +15,7 @@ mod decode;
 mod error;
 mod gamification;
 mod ingest;
+mod jobs;
 pub mod postgres;
 mod records;
 mod results;
@@ -73,6 +74,14 @@ impl Database {
 
     /// The adapter as the ports the application uses.
     pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Database::Sqlite(s) => Arc::new(s.clone()),
+            Database::Postgres(p) => Arc::new(p.clone()),
+        }
+    }
+
+    /// The adapter as the job queue port (`data.md` 6).
+    pub fn jobs(&self) -> Arc<dyn la_app::ports::JobStore> {
         match self {
             Database::Sqlite(s) => Arc::new(s.clone()),
             Database::Postgres(p) => Arc::new(p.clone()),

@@ -89,7 +89,11 @@ impl Application {
         let analytics = la_app::analytics::read::AnalyticsReader::new(store.clone());
         let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
         let state = la_http::AppState::new(system, auth, analytics, limits)
-            .with_cors_origins(settings.cors_origins.clone());
+            .with_cors_origins(settings.cors_origins.clone())
+            .with_jobs(la_app::jobs::service::JobsService::new(
+                store.clone(),
+                database.jobs(),
+            ));
         let router = la_http::router(state);
         let listener = TcpListener::bind(settings.listen)
             .await

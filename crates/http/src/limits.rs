@@ -44,6 +44,8 @@ impl LimitClass {
             LimitClass::Session => (60, 60),
             LimitClass::Analytics => (100, 3_600),
             LimitClass::System => (1_000, 3_600),
+            LimitClass::ManualRefresh => (3, 3_600),
+            LimitClass::Jobs => (60, 60),
         };
         Limit {
             requests,
@@ -85,6 +87,8 @@ impl RateLimits {
             LimitClass::Session,
             LimitClass::Analytics,
             LimitClass::System,
+            LimitClass::ManualRefresh,
+            LimitClass::Jobs,
         ];
         let limiters = classes
             .into_iter()
@@ -196,12 +200,26 @@ pub fn check_user(
     principal: &Principal,
     parts: &Parts,
 ) -> Result<(), ApiError> {
+    if spec.limit == LimitClass::ManualRefresh {
+        // Counted by the handler once the request is valid and authorised (`api.md` 3.4).
+        return Ok(());
+    }
     let user = principal.claims.sub;
     let key = match spec.limit {
         LimitClass::Analytics => Key::UserRoute(user, spec.id),
         _ => Key::User(user),
     };
     record(parts, state.limits.check(spec.limit, key))
+}
+
+/// Manual refresh (S3): 3 per hour per user, counted only for valid, authorised requests.
+pub fn check_manual_refresh(state: &AppState, user: Uuid, parts: &Parts) -> Result<(), ApiError> {
+    record(
+        parts,
+        state
+            .limits
+            .check(LimitClass::ManualRefresh, Key::User(user)),
+    )
 }
 
 /// The client address (the socket peer; a proxy in front must be trusted explicitly, which

@@ -45,6 +45,11 @@ pub enum LimitClass {
     Analytics,
     /// Health and status: 1000 per hour per IP.
     System,
+    /// Manual refresh (S3): 3 per hour per user, counted by the handler after validation
+    /// and authorisation (`api.md` 3.4).
+    ManualRefresh,
+    /// Job status and cancel (J1, J2): 60 per minute per user.
+    Jobs,
 }
 
 /// What the route's path addresses, for ownership checks.
@@ -304,6 +309,25 @@ pub const ROUTES: &[RouteSpec] = &[
         Any,
         OwnUser,
         Analytics
+    ),
+    // Manual refresh and jobs (`api.md` 2.9 S3, 2.10): the subject is in the body or the
+    // job, so ownership is checked by the handlers.
+    route!(
+        "S3",
+        POST,
+        "/api/v1/analytics/refresh",
+        Any,
+        None,
+        ManualRefresh
+    ),
+    route!("J1", GET, "/api/v1/jobs/{jobId}", Optional, None, Jobs),
+    route!(
+        "J2",
+        POST,
+        "/api/v1/jobs/{jobId}/cancel",
+        Optional,
+        None,
+        Jobs
     ),
     // Not in `api.md` 2.1: the API description and its browsable page, public like health.
     route!("D-OAS", GET, "/api/openapi.json", Ignored, None, System),

@@ -8,6 +8,7 @@
 pub mod handlers;
 pub mod runtime;
 pub mod schedule;
+pub mod service;
 pub mod worker;
 
 use crate::ports::{Coalesce, Enqueued, Job, JobStore, JobSubject, NewJob, StoreError};

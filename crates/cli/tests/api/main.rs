@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod cors;
 mod helpers;
+mod jobs;
 mod metrics;
 mod openapi;
 mod system;

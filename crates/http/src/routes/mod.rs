@@ -1,3 +1,4 @@
 pub mod analytics;
 pub mod auth;
+pub mod jobs;
 pub mod system;

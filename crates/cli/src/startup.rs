@@ -86,7 +86,8 @@ impl Application {
                 &settings.jwt_audience,
             ),
         );
-        let analytics = la_app::analytics::read::AnalyticsReader::new(store.clone());
+        let analytics =
+            la_app::analytics::read::AnalyticsReader::new(store.clone()).with_jobs(database.jobs());
         let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
         let state = la_http::AppState::new(system, auth, analytics, limits)
             .with_cors_origins(settings.cors_origins.clone())

@@ -218,3 +218,58 @@ async fn the_fourth_refresh_within_an_hour_is_refused() {
     assert!(error["retryAfter"].as_u64().unwrap() > 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_stale_read_schedules_a_refresh_and_names_it() {
+    use la_app::results::{ResultKey, SubjectType};
+    // No workers: the scheduled job stays pending for the assertions.
+    let app = spawn_app_configured(SpawnOptions::demo(), |settings| {
+        settings.jobs.workers_enabled = false;
+    })
+    .await;
+    let learner = app.login("learner@demo.local").await;
+    let store = app.database.store();
+    let key = ResultKey {
+        subject_type: SubjectType::User,
+        subject_id: learner.user_id.parse().unwrap(),
+        role: Some(la_domain::Role::Learner),
+        analytics_type: "velocity".to_owned(),
+        params_key: "window=30d".to_owned(),
+    };
+    let mut result = store.get_result(&key).await.unwrap().expect("demo result");
+    result.calculated_at = chrono::Utc::now() - chrono::Duration::hours(7);
+    store.upsert_results(&[result]).await.unwrap();
+
+    let path = format!("/api/v1/learner/analytics/velocity/{}", learner.user_id);
+    let response = app
+        .request(Method::GET, &path, Some(&learner.token), Some("learner"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["isStale"], true, "{body}");
+    let job_id = body["refreshJobId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no refreshJobId: {body}"))
+        .to_owned();
+    let status: Value = job(&app, &learner.token, None, &job_id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["type"], "stale-read-refresh");
+    assert_eq!(status["status"], "pending");
+    assert_eq!(status["queuedAnalytics"], json!(["velocity"]));
+    // Another stale read joins the same job.
+    let again: Value = app
+        .request(Method::GET, &path, Some(&learner.token), Some("learner"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["refreshJobId"], job_id.as_str());
+    app.stop().await;
+}

@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod auth;
 pub mod demo;
 pub mod ingest;
+pub mod jobs;
 pub mod passwords;
 pub mod ports;
 pub mod preferences;

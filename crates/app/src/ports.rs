@@ -482,3 +482,211 @@ pub trait CollectionStore: PushIngestStore {
 
     async fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError>;
 }
+
+// ---------------------------------------------------------------------------------------
+// Job queue (`data.md` 6, `api.md` 4)
+
+/// What a calculation job is about: one (subject, role) (`data.md` 6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JobSubject {
+    pub subject_type: crate::results::SubjectType,
+    pub subject_id: uuid::Uuid,
+    pub role: Option<la_domain::Role>,
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub id: uuid::Uuid,
+    pub job_type: la_domain::jobs::JobType,
+    pub priority: i16,
+    pub subject: Option<JobSubject>,
+    /// The owner (who may see it through J1); `None` for system jobs.
+    pub user_id: Option<UserId>,
+    pub request_id: Option<String>,
+    /// Jobs sharing a key merge while pending (`data.md` 6.4); `None` never merges.
+    pub coalesce_key: Option<String>,
+    pub payload: serde_json::Value,
+    pub queued_analytics: Vec<String>,
+    pub max_attempts: i16,
+    pub run_after: DateTime<Utc>,
+    pub timeout_s: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored job (the `jobs` row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: uuid::Uuid,
+    pub job_type: la_domain::jobs::JobType,
+    pub status: la_domain::jobs::JobStatus,
+    pub priority: i16,
+    pub subject: Option<JobSubject>,
+    pub user_id: Option<UserId>,
+    pub request_id: Option<String>,
+    pub coalesce_key: Option<String>,
+    pub payload: serde_json::Value,
+    pub queued_analytics: Vec<String>,
+    pub completed_analytics: Vec<String>,
+    pub failed_analytics: Vec<String>,
+    pub progress: i16,
+    pub attempts: i16,
+    pub max_attempts: i16,
+    pub run_after: DateTime<Utc>,
+    pub timeout_s: i64,
+    pub locked_by: Option<String>,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether a running job with the same key absorbs a request (`data.md` 6.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coalesce {
+    /// Merge into a pending job only; with only a running one, enqueue a new job that waits
+    /// for it (manual refresh, `api.md` 4.2).
+    PendingOnly,
+    /// Merge into a pending job, else return a running one's id and enqueue nothing
+    /// (staleness and stale-read refreshes, `api.md` 4.3).
+    PendingOrRunning,
+}
+
+/// What an enqueue did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    Created(uuid::Uuid),
+    /// Merged into this pending job.
+    Merged(uuid::Uuid),
+    /// A running job with the key absorbed the request.
+    Running(uuid::Uuid),
+}
+
+impl Enqueued {
+    pub fn id(self) -> uuid::Uuid {
+        match self {
+            Enqueued::Created(id) | Enqueued::Merged(id) | Enqueued::Running(id) => id,
+        }
+    }
+}
+
+/// The lease a worker holds on a claimed job: every write of the outcome names it, so a
+/// worker whose lease expired (and whose job was claimed again) cannot overwrite the new run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub job_id: uuid::Uuid,
+    pub worker: String,
+    /// The attempt number this claim made.
+    pub attempt: i16,
+}
+
+/// The end of a failed attempt, decided by the application (`la_domain::jobs::after_failure`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedAttempt {
+    pub error: String,
+    /// `Some` = back to pending from then on; `None` = terminal `failed`.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// Analytics still to do (a retry recomputes only these).
+    pub failed_analytics: Vec<String>,
+    pub completed_analytics: Vec<String>,
+}
+
+/// The outcome of `cancel_job`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelOutcome {
+    Cancelled(Job),
+    /// The job exists but is not pending.
+    NotCancellable(Job),
+    NotFound,
+}
+
+/// What the retention clean-up removed (`data.md` 7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionSummary {
+    pub results: u64,
+    pub refresh_tokens: u64,
+    pub jobs: u64,
+}
+
+/// The durable job queue. Claiming is exclusive: `FOR UPDATE SKIP LOCKED` on PostgreSQL,
+/// a single `UPDATE … RETURNING` on SQLite (one process owns the file).
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Inserts `job`, or merges it into the pending job holding its coalesce key (queued
+    /// analytics united, highest priority kept, payload flags OR-ed).
+    async fn enqueue(&self, job: &NewJob, coalesce: Coalesce) -> Result<Enqueued, StoreError>;
+
+    /// Claims the most urgent due pending job of `types` (none while a job with the same
+    /// coalesce key runs): `running`, one more attempt, locked by `worker`.
+    async fn claim(
+        &self,
+        worker: &str,
+        types: &[la_domain::jobs::JobType],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Job>, StoreError>;
+
+    /// Refreshes the lease and the progress; `false` when the lease is lost.
+    async fn heartbeat(
+        &self,
+        lease: &Lease,
+        progress: i16,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks the job completed; `false` when the lease is lost.
+    async fn complete(
+        &self,
+        lease: &Lease,
+        completed_analytics: &[String],
+        result: Option<serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt (retry or terminal); `false` when the lease is lost.
+    /// A retry that meets another pending job of the same key fails with
+    /// [`StoreError::Constraint`]; the caller then merges it into that job.
+    async fn fail(
+        &self,
+        lease: &Lease,
+        failure: &FailedAttempt,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives a running job back without consuming its attempt (graceful shutdown).
+    async fn release(&self, lease: &Lease, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Every running job (few: bounded by workers), for the lease reaper.
+    async fn running_jobs(&self) -> Result<Vec<Job>, StoreError>;
+
+    async fn get_job(&self, id: uuid::Uuid) -> Result<Option<Job>, StoreError>;
+
+    /// Cancels a pending job (`api.md` 2.10 J2).
+    async fn cancel_job(
+        &self,
+        id: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<CancelOutcome, StoreError>;
+
+    /// Starts a scheduled run at most once per (name, day) across all instances: records the
+    /// day and enqueues `job` in one transaction. `None` when the day was already taken.
+    async fn start_scheduled(
+        &self,
+        name: &str,
+        day: chrono::NaiveDate,
+        job: &NewJob,
+    ) -> Result<Option<uuid::Uuid>, StoreError>;
+
+    /// Active users per organisation (`None` = without organisation), for chunking the batch.
+    async fn active_users_per_org(&self) -> Result<Vec<(Option<OrgId>, u64)>, StoreError>;
+
+    /// Retention (`data.md` 7): results calculated before `results_before`, refresh tokens
+    /// expired before `tokens_expired_before`, terminal jobs finished before `jobs_before`.
+    async fn purge(
+        &self,
+        results_before: DateTime<Utc>,
+        tokens_expired_before: DateTime<Utc>,
+        jobs_before: DateTime<Utc>,
+    ) -> Result<RetentionSummary, StoreError>;
+}

@@ -77,6 +77,68 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Hashes of the keys upstreams push data with (`LA_INGEST_KEYS=name:sha256hex,…`).
     pub ingest_keys: la_app::ingest::IngestKeys,
+    /// The job queue's workers and schedules (`data.md` 6).
+    pub jobs: JobSettings,
+}
+
+/// The job runtime `serve` starts (environment only: `LA_JOB_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSettings {
+    /// Run workers at all (`LA_JOB_WORKERS_ENABLED`, default true).
+    pub workers_enabled: bool,
+    /// Workers for refreshes, collection and ingest follow-ups (`LA_JOB_WORKERS`, default 2).
+    pub interactive_workers: usize,
+    /// Workers for batch chunks and maintenance (`LA_JOB_BATCH_WORKERS`, default 1).
+    pub background_workers: usize,
+    /// Start the scheduled runs (`LA_JOB_SCHEDULER`, default true).
+    pub scheduler_enabled: bool,
+    /// Cron line of the daily batch, UTC (`LA_BATCH_SCHEDULE`, default `0 2 * * *`).
+    pub batch_schedule: String,
+    /// Cron line of the retention clean-up, UTC (`LA_RETENTION_SCHEDULE`, default `30 4 * * *`).
+    pub retention_schedule: String,
+}
+
+pub const DEFAULT_BATCH_SCHEDULE: &str = "0 2 * * *";
+pub const DEFAULT_RETENTION_SCHEDULE: &str = "30 4 * * *";
+
+impl JobSettings {
+    fn load(env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let flag = |name: &str| -> anyhow::Result<bool> {
+            match env(name) {
+                Some(v) => parse_bool(name, &v),
+                None => Ok(true),
+            }
+        };
+        let count = |name: &str, default: usize| -> anyhow::Result<usize> {
+            match env(name) {
+                Some(v) => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n <= 64)
+                    .with_context(|| format!("{name} `{v}` is not a whole number from 0 to 64")),
+                None => Ok(default),
+            }
+        };
+        let batch_schedule = env("LA_BATCH_SCHEDULE")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_BATCH_SCHEDULE.to_owned());
+        let retention_schedule = env("LA_RETENTION_SCHEDULE")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_RETENTION_SCHEDULE.to_owned());
+        // Refuse a bad cron line at start-up, naming the variable.
+        la_app::jobs::schedule::default_entries(&batch_schedule, DEFAULT_RETENTION_SCHEDULE)
+            .map_err(|e| anyhow::anyhow!("LA_BATCH_SCHEDULE: {e}"))?;
+        la_app::jobs::schedule::default_entries(DEFAULT_BATCH_SCHEDULE, &retention_schedule)
+            .map_err(|e| anyhow::anyhow!("LA_RETENTION_SCHEDULE: {e}"))?;
+        Ok(JobSettings {
+            workers_enabled: flag("LA_JOB_WORKERS_ENABLED")?,
+            interactive_workers: count("LA_JOB_WORKERS", 2)?,
+            background_workers: count("LA_JOB_BATCH_WORKERS", 1)?,
+            scheduler_enabled: flag("LA_JOB_SCHEDULER")?,
+            batch_schedule,
+            retention_schedule,
+        })
+    }
 }
 
 /// The keys a TOML configuration file may set (all optional).
@@ -240,6 +302,7 @@ impl Settings {
             rate_limit_multiplier,
             cors_origins,
             ingest_keys,
+            jobs: JobSettings::load(&env)?,
         })
     }
 }
@@ -430,6 +493,10 @@ mod tests {
             ("LA_DATABASE_URL", "mysql://x"),
             ("LA_ENV", "staging"),
             ("LA_SEED_DEMO", "maybe"),
+            ("LA_BATCH_SCHEDULE", "0 25 * * *"),
+            ("LA_RETENTION_SCHEDULE", "whenever"),
+            ("LA_JOB_WORKERS", "many"),
+            ("LA_JOB_SCHEDULER", "sometimes"),
         ] {
             let err = Settings::load_from(
                 None,

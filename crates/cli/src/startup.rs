@@ -17,6 +17,15 @@ pub struct Application {
     router: la_http::Router,
     database: Database,
     port: u16,
+    /// The job runtime to start with the server (`None`: no workers, no scheduler).
+    jobs: Option<JobRuntimePlan>,
+}
+
+/// What `run_until` starts next to the HTTP server.
+struct JobRuntimePlan {
+    store: std::sync::Arc<dyn la_app::ports::JobStore>,
+    handler: std::sync::Arc<dyn la_app::jobs::handlers::JobHandler>,
+    config: la_app::jobs::runtime::RuntimeConfig,
 }
 
 /// What happened while building, for the caller to report.
@@ -77,24 +86,31 @@ impl Application {
                 &settings.jwt_audience,
             ),
         );
-        let analytics = la_app::analytics::read::AnalyticsReader::new(store.clone());
+        let analytics =
+            la_app::analytics::read::AnalyticsReader::new(store.clone()).with_jobs(database.jobs());
         let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
         let ingest =
             la_app::ingest::IngestService::new(store.clone(), settings.ingest_keys.clone());
         let preferences = la_app::preferences::PreferenceService::new(store.clone());
         let state = la_http::AppState::new(system, auth, analytics, ingest, preferences, limits)
-            .with_cors_origins(settings.cors_origins.clone());
+            .with_cors_origins(settings.cors_origins.clone())
+            .with_jobs(la_app::jobs::service::JobsService::new(
+                store.clone(),
+                database.jobs(),
+            ));
         let router = la_http::router(state);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let jobs = job_runtime_plan(settings, &database, store.clone())?;
         Ok((
             Application {
                 listener,
                 router,
                 database,
                 port,
+                jobs,
             },
             report,
         ))
@@ -114,10 +130,53 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Workers start with the server and stop after it: running jobs get the grace
+        // period to finish, then go back to pending (data.md 6.3).
+        let runtime = self.jobs.map(|plan| {
+            la_app::jobs::runtime::JobRuntime::start(plan.store, plan.handler, plan.config)
+        });
         let result = la_http::serve(self.listener, self.router, shutdown).await;
+        if let Some(runtime) = runtime {
+            runtime.shutdown().await;
+        }
         self.database.close().await;
         result
     }
+}
+
+/// The job runtime of `serve` from the settings.
+fn job_runtime_plan(
+    settings: &Settings,
+    database: &Database,
+    store: std::sync::Arc<dyn la_app::ports::Store>,
+) -> anyhow::Result<Option<JobRuntimePlan>> {
+    let jobs = &settings.jobs;
+    let schedules = if jobs.scheduler_enabled {
+        la_app::jobs::schedule::default_entries(&jobs.batch_schedule, &jobs.retention_schedule)
+            .context("invalid job schedule")?
+    } else {
+        Vec::new()
+    };
+    let mut config = la_app::jobs::runtime::RuntimeConfig::new(schedules);
+    if jobs.workers_enabled {
+        config.interactive_workers = jobs.interactive_workers;
+        config.background_workers = jobs.background_workers;
+    } else {
+        config.interactive_workers = 0;
+        config.background_workers = 0;
+    }
+    if config.interactive_workers + config.background_workers == 0 && config.schedules.is_empty() {
+        return Ok(None);
+    }
+    let queue = database.jobs();
+    Ok(Some(JobRuntimePlan {
+        handler: std::sync::Arc::new(la_app::jobs::handlers::AnalyticsJobs::new(
+            store,
+            queue.clone(),
+        )),
+        store: queue,
+        config,
+    }))
 }
 
 /// Connects to the configured database and applies pending migrations.

@@ -8,6 +8,7 @@
 
 pub mod analytics;
 pub mod ids;
+pub mod jobs;
 pub mod model;
 pub mod role;
 

@@ -38,6 +38,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("rate limit exceeded")]
     RateLimited { retry_after: u64 },
+    /// J2 on a job that is not pending (`api.md` 2.10).
+    #[error("job not cancellable")]
+    JobNotCancellable,
     #[error("service unavailable")]
     Unavailable,
     /// Anything unexpected; the cause is logged, never sent.
@@ -83,6 +86,7 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE")
             }
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED"),
+            ApiError::JobNotCancellable => (StatusCode::CONFLICT, "JOB_NOT_CANCELLABLE"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
         }
@@ -114,6 +118,7 @@ impl ApiError {
             ApiError::RateLimited { retry_after } => {
                 format!("Too many requests; retry in {retry_after} seconds.")
             }
+            ApiError::JobNotCancellable => "Only a pending job can be cancelled.".to_owned(),
             ApiError::Unavailable => "The service is temporarily unavailable.".to_owned(),
             ApiError::Internal(_) => "An unexpected error occurred.".to_owned(),
         }
@@ -125,6 +130,17 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Unavailable(_) => ApiError::Unavailable,
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<la_app::jobs::service::JobsError> for ApiError {
+    fn from(error: la_app::jobs::service::JobsError) -> Self {
+        use la_app::jobs::service::JobsError;
+        match error {
+            JobsError::NotFound => ApiError::NotFound,
+            JobsError::NotCancellable => ApiError::JobNotCancellable,
+            JobsError::Store(e) => e.into(),
         }
     }
 }

@@ -56,6 +56,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The CORS allowlist (`api.md` 3.5); empty unless set with [`AppState::with_cors_origins`].
     pub cors: Arc<cors::CorsPolicy>,
+    /// Manual refresh and job status (S3, J1, J2); `None` answers 503.
+    pub jobs: Option<la_app::jobs::service::JobsService>,
 }
 
 impl AppState {
@@ -80,7 +82,14 @@ impl AppState {
             stats: Arc::new(RequestStats::default()),
             metrics,
             cors: Arc::new(cors::CorsPolicy::default()),
+            jobs: None,
         }
+    }
+
+    /// Serves S3, J1 and J2 through this service.
+    pub fn with_jobs(mut self, jobs: la_app::jobs::service::JobsService) -> Self {
+        self.jobs = Some(jobs);
+        self
     }
 
     /// Allows cross-origin requests from exactly these origins.
@@ -116,6 +125,9 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "D-OAS" => get(openapi::openapi_json),
         "D-DOCS" => get(openapi::docs),
         "M1" => get(metrics::scrape),
+        "S3" => post(routes::jobs::refresh),
+        "J1" => get(routes::jobs::status),
+        "J2" => post(routes::jobs::cancel),
         other => unreachable!("route {other} has no handler"),
     }
 }

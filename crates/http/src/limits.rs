@@ -47,6 +47,8 @@ impl LimitClass {
             // Not in the spec (decided here): 10,000-record batches, so 120 requests a minute
             // is over a million records a minute per pusher, yet bounds a runaway client.
             LimitClass::Ingest => (120, 60),
+            LimitClass::ManualRefresh => (3, 3_600),
+            LimitClass::Jobs => (60, 60),
         };
         Limit {
             requests,
@@ -89,6 +91,8 @@ impl RateLimits {
             LimitClass::Analytics,
             LimitClass::System,
             LimitClass::Ingest,
+            LimitClass::ManualRefresh,
+            LimitClass::Jobs,
         ];
         let limiters = classes
             .into_iter()
@@ -200,6 +204,10 @@ pub fn check_user(
     principal: &Principal,
     parts: &Parts,
 ) -> Result<(), ApiError> {
+    if spec.limit == LimitClass::ManualRefresh {
+        // Counted by the handler once the request is valid and authorised (`api.md` 3.4).
+        return Ok(());
+    }
     let user = principal.claims.sub;
     let key = match spec.limit {
         LimitClass::Analytics => Key::UserRoute(user, spec.id),
@@ -217,6 +225,16 @@ pub fn check_ingest_key(state: &AppState, key_name: &str, parts: &Parts) -> Resu
 /// Ingest keys share the user key space through UUID v5 ids of their names (never a real
 /// user's v4 id).
 const INGEST_KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_696e_6765_7374_6b65_7973_0000_0001);
+
+/// Manual refresh (S3): 3 per hour per user, counted only for valid, authorised requests.
+pub fn check_manual_refresh(state: &AppState, user: Uuid, parts: &Parts) -> Result<(), ApiError> {
+    record(
+        parts,
+        state
+            .limits
+            .check(LimitClass::ManualRefresh, Key::User(user)),
+    )
+}
 
 /// The client address (the socket peer; a proxy in front must be trusted explicitly, which
 /// this service does not do yet).

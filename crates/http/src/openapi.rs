@@ -358,6 +358,56 @@ struct IngestDeleteResponse {
     ids: Vec<IdMapping>,
 }
 
+/// S3 body (`api.md` 2.9).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ManualRefreshRequest {
+    /// The caller's own id unless the active role is platform-admin.
+    user_id: Uuid,
+    /// `learner`, `trainer` or `org-admin`; the active role unless that is platform-admin.
+    role: String,
+    /// 1..n analytics names valid for `role`, no duplicates.
+    analytics: Vec<String>,
+}
+
+/// S3 answer (202).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct RefreshQueued {
+    job_id: Uuid,
+    /// `Manual refresh queued successfully`.
+    message: String,
+    estimated_completion: DateTime<Utc>,
+    queued_analytics: Vec<String>,
+}
+
+/// J1/J2 body (`api.md` 2.10).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct JobStatusBody {
+    job_id: Uuid,
+    /// manual-analytics-refresh, login-staleness-refresh, stale-read-refresh,
+    /// daily-analytics-batch, batch-analytics-retry or data-collection.
+    #[serde(rename = "type")]
+    job_type: String,
+    /// pending, running, completed, failed (retries exhausted) or cancelled.
+    status: String,
+    /// 0-100.
+    progress: i16,
+    user_id: Option<Uuid>,
+    role: Option<String>,
+    queued_analytics: Vec<String>,
+    completed_analytics: Vec<String>,
+    failed_analytics: Vec<String>,
+    attempts: i16,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+    estimated_completion: Option<DateTime<Utc>>,
+    /// The last error (sanitised).
+    error: Option<String>,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -387,7 +437,10 @@ struct IngestDeleteResponse {
         IngestDeleteRequest,
         IdMapping,
         IngestResponse,
-        IngestDeleteResponse
+        IngestDeleteResponse,
+        ManualRefreshRequest,
+        RefreshQueued,
+        JobStatusBody
     ))
 )]
 struct Components;
@@ -606,6 +659,17 @@ fn describe(id: &str) -> Option<Description> {
             "Prometheus metrics (text format 0.0.4)",
             Other("text/plain"),
         ),
+        "S3" => (
+            "jobs",
+            "Queue a manual refresh (3 per hour per user; answers 202)",
+            Json("RefreshQueued"),
+        ),
+        "J1" => (
+            "jobs",
+            "Job status (owner or platform-admin; batch jobs platform-admin only)",
+            Json("JobStatusBody"),
+        ),
+        "J2" => ("jobs", "Cancel a pending job", Json("JobStatusBody")),
         _ => return None,
     };
     Some(Description { tag, summary, body })
@@ -724,6 +788,24 @@ fn error_statuses(spec: &RouteSpec, body: &Body) -> BTreeMap<u16, String> {
                  (`keys[i]` for deletes); nothing was written",
             );
             add(404, "NOT_FOUND: no such entity");
+        }
+        "S3" => {
+            add(400, "VALIDATION_ERROR: `userId`, `role` or `analytics`");
+            add(
+                403,
+                "FORBIDDEN: another user's analytics, or a role other than the active one",
+            );
+            add(
+                404,
+                "NOT_FOUND: unknown user, or the user does not hold `role`",
+            );
+        }
+        "J1" | "J2" => {
+            add(400, "VALIDATION_ERROR: malformed `jobId`");
+            add(404, "NOT_FOUND: unknown job, or not visible to the caller");
+            if spec.id == "J2" {
+                add(409, "JOB_NOT_CANCELLABLE: the job is no longer pending");
+            }
         }
         _ => {}
     }
@@ -890,6 +972,7 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
         "P4" => Some("RecommendationStatusRequest"),
         "IN1" => Some("IngestRequest"),
         "IN2" => Some("IngestDeleteRequest"),
+        "S3" => Some("ManualRefreshRequest"),
         _ => None,
     };
     if let Some(name) = request {
@@ -923,7 +1006,9 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
             .description("OK")
             .content(*media, ContentBuilder::new().build()),
     };
-    op = op.response("200", ok.build());
+    // S3 queues work: 202 Accepted (`api.md` 2.9).
+    let success = if spec.id == "S3" { "202" } else { "200" };
+    op = op.response(success, ok.build());
     if spec.id == "S1" {
         op = op.response(
             "503",

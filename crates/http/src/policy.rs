@@ -47,6 +47,11 @@ pub enum LimitClass {
     System,
     /// Push ingestion: 120 per minute per ingest key or user (decided here).
     Ingest,
+    /// Manual refresh (S3): 3 per hour per user, counted by the handler after validation
+    /// and authorisation (`api.md` 3.4).
+    ManualRefresh,
+    /// Job status and cancel (J1, J2): 60 per minute per user.
+    Jobs,
 }
 
 /// What the route's path addresses, for ownership checks.
@@ -351,6 +356,25 @@ pub const ROUTES: &[RouteSpec] = &[
         OneOf(PLATFORM_ADMIN),
         None,
         Ingest
+    ),
+    // Manual refresh and jobs (`api.md` 2.9 S3, 2.10): the subject is in the body or the
+    // job, so ownership is checked by the handlers.
+    route!(
+        "S3",
+        POST,
+        "/api/v1/analytics/refresh",
+        Any,
+        None,
+        ManualRefresh
+    ),
+    route!("J1", GET, "/api/v1/jobs/{jobId}", Optional, None, Jobs),
+    route!(
+        "J2",
+        POST,
+        "/api/v1/jobs/{jobId}/cancel",
+        Optional,
+        None,
+        Jobs
     ),
     // Not in `api.md` 2.1: the API description and its browsable page, public like health.
     route!("D-OAS", GET, "/api/openapi.json", Ignored, None, System),

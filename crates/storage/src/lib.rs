@@ -16,6 +16,7 @@ mod decode;
 mod error;
 mod gamification;
 mod ingest;
+mod jobs;
 pub mod postgres;
 mod preferences;
 mod records;
@@ -83,6 +84,14 @@ impl Database {
 
     /// The adapter as the port of the upstream collectors.
     pub fn collection_store(&self) -> Arc<dyn la_app::ports::CollectionStore> {
+        match self {
+            Database::Sqlite(s) => Arc::new(s.clone()),
+            Database::Postgres(p) => Arc::new(p.clone()),
+        }
+    }
+
+    /// The adapter as the job queue port (`data.md` 6).
+    pub fn jobs(&self) -> Arc<dyn la_app::ports::JobStore> {
         match self {
             Database::Sqlite(s) => Arc::new(s.clone()),
             Database::Postgres(p) => Arc::new(p.clone()),

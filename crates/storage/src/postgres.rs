@@ -112,6 +112,7 @@ impl IngestionStore for PgStore {
 }
 
 common::shared_ports!(PgStore);
+crate::jobs::job_ports!(PgStore, sqlx::Postgres, true);
 crate::sessions::session_store!(PgStore);
 crate::preferences::preference_store!(PgStore);
 crate::preferences::recommendation_state_store!(PgStore);

@@ -114,6 +114,7 @@ impl IngestionStore for SqliteStore {
 }
 
 common::shared_ports!(SqliteStore);
+crate::jobs::job_ports!(SqliteStore, sqlx::Sqlite, false);
 crate::sessions::session_store!(SqliteStore);
 crate::preferences::preference_store!(SqliteStore);
 crate::preferences::recommendation_state_store!(SqliteStore);

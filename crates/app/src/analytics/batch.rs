@@ -9,6 +9,7 @@ use crate::results::StoredResult;
 use chrono::{DateTime, Utc};
 use la_domain::OrgId;
 use la_domain::analytics::Window;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,6 +68,47 @@ pub async fn run_batch(
     options: BatchOptions,
     progress: impl Fn(BatchStage) + Send + Sync + 'static,
 ) -> Result<BatchSummary, BatchError> {
+    let scope = match options.org {
+        Some(org) => Scope::orgs([Some(org)]),
+        None => Scope::All,
+    };
+    run_batch_scoped(store, options.now, options.window, scope, progress).await
+}
+
+/// Whose results a batch writes. Platform-wide figures (peer groups, benchmarks) are always
+/// computed from every organisation; the scope only filters what is stored, so a chunk of
+/// the daily batch, or a refresh of one subject's organisation, writes the same rows the full
+/// batch would for those subjects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Subjects of these organisations; `None` stands for the platform subject and users
+    /// without an organisation.
+    Orgs(BTreeSet<Option<OrgId>>),
+}
+
+impl Scope {
+    pub fn orgs(orgs: impl IntoIterator<Item = Option<OrgId>>) -> Self {
+        Scope::Orgs(orgs.into_iter().collect())
+    }
+
+    fn keeps(&self, org: Option<OrgId>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Orgs(orgs) => orgs.contains(&org),
+        }
+    }
+}
+
+/// The batch at `now` and `window`, writing only the results of `scope` (job handlers: the
+/// daily batch's chunks and the per-subject refreshes).
+pub async fn run_batch_scoped(
+    store: Arc<dyn Store>,
+    now: DateTime<Utc>,
+    window: Window,
+    scope: Scope,
+    progress: impl Fn(BatchStage) + Send + Sync + 'static,
+) -> Result<BatchSummary, BatchError> {
     let progress = Arc::new(progress);
     let mut summary = BatchSummary::default();
 
@@ -84,10 +126,7 @@ pub async fn run_batch(
     // Computing runs on blocking threads and hands results over a small channel; this task
     // writes them meanwhile, so the database works while the cores compute.
     let started = Instant::now();
-    let snapshot = Snapshot {
-        now: options.now,
-        window: options.window,
-    };
+    let snapshot = Snapshot { now, window };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StoredResult>>(4);
     let report = progress.clone();
     let computing = tokio::task::spawn_blocking(move || {
@@ -104,8 +143,8 @@ pub async fn run_batch(
     let mut subjects = std::collections::BTreeSet::new();
     let mut write_time = Duration::ZERO;
     while let Some(mut results) = receiver.recv().await {
-        if let Some(org) = options.org {
-            results.retain(|r| r.organization_id == Some(org));
+        if scope != Scope::All {
+            results.retain(|r| scope.keeps(r.organization_id));
         }
         summary.results += results.len();
         summary.insufficient += results.iter().filter(|r| r.data.is_none()).count();
@@ -129,13 +168,13 @@ pub async fn run_batch(
         .map_err(|e| BatchError::Compute(e.to_string()))?;
     let mut gamification = computed.gamification;
     summary.subjects = subjects.len();
-    if let Some(org) = options.org {
-        gamification.retain(|g| g.organization_id == Some(org));
+    if scope != Scope::All {
+        gamification.retain(|g| scope.keeps(g.organization_id));
     }
     let recommendation_states: Vec<_> = computed
         .recommendation_states
         .into_iter()
-        .filter(|(org, _)| options.org.is_none() || *org == options.org)
+        .filter(|(org, _)| scope.keeps(*org))
         .map(|(_, state)| state)
         .collect();
     let writing = Instant::now();

@@ -55,6 +55,8 @@ pub struct Served {
     pub result: Arc<StoredResult>,
     /// Served from a cache layer (memory or the result store) rather than computed now.
     pub cached: bool,
+    /// The `stale-read-refresh` job a stale read scheduled (or joined), for `refreshJobId`.
+    pub refresh_job: Option<uuid::Uuid>,
 }
 
 impl Served {
@@ -122,6 +124,11 @@ pub struct AnalyticsReader {
     computing: Arc<Mutex<HashMap<ComputeKey, Arc<tokio::sync::Mutex<()>>>>>,
     snapshot: Arc<tokio::sync::Mutex<Option<Arc<PlatformSnapshot>>>>,
     observer: Arc<dyn ReadObserver>,
+    /// Where stale reads enqueue their refresh (`api.md` 4.3); `None`: they do not.
+    jobs: Option<Arc<dyn crate::ports::JobStore>>,
+    /// Refresh jobs recently requested per (subject, role): a burst of stale reads costs one
+    /// enqueue, not one per read.
+    recent_refreshes: Cache<String, uuid::Uuid>,
 }
 
 /// The window a stored key was computed for (`window=30d`); keys without one use the batch's.
@@ -144,6 +151,54 @@ impl AnalyticsReader {
             computing: Arc::default(),
             snapshot: Arc::default(),
             observer: Arc::new(NoObserver),
+            jobs: None,
+            recent_refreshes: Cache::builder()
+                .max_capacity(MEMORY_ENTRIES)
+                .time_to_live(std::time::Duration::from_secs(60))
+                .build(),
+        }
+    }
+
+    /// The same reader, scheduling a `stale-read-refresh` for stale results it serves.
+    pub fn with_jobs(mut self, jobs: Arc<dyn crate::ports::JobStore>) -> Self {
+        self.jobs = Some(jobs);
+        self
+    }
+
+    /// Enqueues (or joins) the recalculation of a stale result's (subject, role), coalesced
+    /// with any pending or running job of it (`api.md` 4.3). Failing to enqueue never fails
+    /// the read: the stale result is still served.
+    async fn schedule_refresh(&self, key: &ResultKey, now: DateTime<Utc>) -> Option<uuid::Uuid> {
+        let jobs = self.jobs.as_ref()?;
+        if key.subject_type == SubjectType::Platform || key.role.is_none() {
+            return None;
+        }
+        let subject = crate::ports::JobSubject {
+            subject_type: key.subject_type,
+            subject_id: key.subject_id,
+            role: key.role,
+        };
+        let coalesce_key = crate::jobs::calc_key(&subject);
+        if let Some(id) = self.recent_refreshes.get(&coalesce_key) {
+            return Some(id);
+        }
+        let request = crate::jobs::RefreshRequest {
+            job_type: la_domain::jobs::JobType::StaleReadRefresh,
+            subject,
+            // A user's own recalculation is theirs to follow through J1.
+            user_id: (key.subject_type == SubjectType::User).then_some(UserId(key.subject_id)),
+            analytics: vec![key.analytics_type.clone()],
+            request_id: None,
+        };
+        match crate::jobs::request_refresh(jobs.as_ref(), request, now).await {
+            Ok(enqueued) => {
+                self.recent_refreshes.insert(coalesce_key, enqueued.id());
+                Some(enqueued.id())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not schedule the stale-read refresh");
+                None
+            }
         }
     }
 
@@ -198,6 +253,7 @@ impl AnalyticsReader {
             return Ok(Served {
                 result,
                 cached: true,
+                refresh_job: None,
             });
         }
         if let Some(result) = self.store.get_result(&key).await? {
@@ -207,6 +263,7 @@ impl AnalyticsReader {
             return Ok(Served {
                 result,
                 cached: true,
+                refresh_job: None,
             });
         }
         let started = std::time::Instant::now();
@@ -226,6 +283,7 @@ impl AnalyticsReader {
         Ok(Served {
             result,
             cached: false,
+            refresh_job: None,
         })
     }
 
@@ -242,13 +300,24 @@ impl AnalyticsReader {
         Ok(self.store.organization_ids().await?.contains(&org))
     }
 
-    /// The stored result for `key`, computing it when there is none.
+    /// The stored result for `key`, computing it when there is none; a stale result also
+    /// schedules its recalculation (`refresh_job`).
     pub async fn read(&self, key: ResultKey, now: DateTime<Utc>) -> Result<Served, ReadError> {
+        let mut served = self.read_stored(key.clone(), now).await?;
+        if served.is_stale(now) {
+            served.refresh_job = self.schedule_refresh(&key, now).await;
+        }
+        Ok(served)
+    }
+
+    /// The stored result for `key`, computing it when there is none.
+    async fn read_stored(&self, key: ResultKey, now: DateTime<Utc>) -> Result<Served, ReadError> {
         if let Some(result) = self.memory.get(&key) {
             self.observer.hit(CacheLayer::Memory);
             return Ok(Served {
                 result,
                 cached: true,
+                refresh_job: None,
             });
         }
         if let Some(result) = self.store.get_result(&key).await? {
@@ -258,6 +327,7 @@ impl AnalyticsReader {
             return Ok(Served {
                 result,
                 cached: true,
+                refresh_job: None,
             });
         }
         let org = self.organization_of(&key).await?;
@@ -278,6 +348,7 @@ impl AnalyticsReader {
             return Ok(Served {
                 result,
                 cached: true,
+                refresh_job: None,
             });
         }
         tracing::info!(org = ?org.map(|o| o.0), window = window.as_str(), "computing analytics on a cache miss");
@@ -304,6 +375,7 @@ impl AnalyticsReader {
         Ok(Served {
             result,
             cached: false,
+            refresh_job: None,
         })
     }
 

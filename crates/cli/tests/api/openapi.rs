@@ -90,9 +90,12 @@ async fn openapi_documents_every_route() {
                 assert!(op["responses"]["403"].is_object(), "{}", spec.id);
             }
         }
-        assert!(op["responses"]["200"].is_object(), "{}", spec.id);
+        // S3 queues work and answers 202.
+        let success = if spec.id == "S3" { "202" } else { "200" };
+        assert!(op["responses"][success].is_object(), "{}", spec.id);
         assert!(op["responses"]["429"].is_object(), "{}", spec.id);
-        if spec.path.contains("/analytics/") {
+        // S3 (`/analytics/refresh`) recomputes every stored window and takes none.
+        if spec.path.contains("/analytics/") && spec.id != "S3" {
             assert!(
                 param("window", "query").is_some(),
                 "{} lacks window",

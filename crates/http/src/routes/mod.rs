@@ -1,6 +1,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod ingest;
+pub mod jobs;
 pub mod preferences;
 pub mod recommendations;
 pub mod system;

@@ -1,0 +1,376 @@
+//! What each job type does. The worker (`worker.rs`) owns the lifecycle; a handler only
+//! runs the work and says what was done or what failed.
+
+use super::new_job;
+use crate::analytics::batch::{BatchError, Scope, run_batch_scoped};
+use crate::ports::{Coalesce, Job, JobStore, Store, StoreError};
+use crate::results::SubjectType;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use la_domain::OrgId;
+use la_domain::analytics::Window;
+use la_domain::jobs::JobType;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI16, Ordering};
+
+/// What a successful run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobOutput {
+    pub completed_analytics: Vec<String>,
+    pub result: Option<Value>,
+}
+
+/// A failed run: the message (sanitised: no internals beyond the error's text) and which
+/// requested analytics are done or still to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct JobFailure {
+    pub message: String,
+    pub completed_analytics: Vec<String>,
+    pub failed_analytics: Vec<String>,
+}
+
+impl JobFailure {
+    /// Nothing of `job` was done.
+    pub fn whole(job: &Job, message: impl Into<String>) -> Self {
+        JobFailure {
+            message: message.into(),
+            completed_analytics: job.completed_analytics.clone(),
+            failed_analytics: job.queued_analytics.clone(),
+        }
+    }
+}
+
+/// Progress a handler reports while it runs; the worker writes it with each heartbeat.
+#[derive(Debug, Default)]
+pub struct Progress(AtomicI16);
+
+impl Progress {
+    pub fn set(&self, percent: i16) {
+        self.0.store(percent.clamp(0, 100), Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> i16 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    async fn run(&self, job: &Job, progress: &Progress) -> Result<JobOutput, JobFailure>;
+}
+
+/// Retention (`data.md` 7, `api.md` 4.5): results, refresh tokens past expiry and terminal
+/// jobs, each older than this.
+pub const RETENTION: Duration = Duration::days(7);
+
+/// Subjects per chunk of the daily batch (decision 18).
+pub const CHUNK_SUBJECTS: u64 = 500;
+
+/// The handlers of every job type, on the analytics batch code.
+pub struct AnalyticsJobs {
+    store: Arc<dyn Store>,
+    jobs: Arc<dyn JobStore>,
+    clock: fn() -> DateTime<Utc>,
+    chunk_subjects: u64,
+}
+
+impl AnalyticsJobs {
+    pub fn new(store: Arc<dyn Store>, jobs: Arc<dyn JobStore>) -> Self {
+        AnalyticsJobs {
+            store,
+            jobs,
+            clock: Utc::now,
+            chunk_subjects: CHUNK_SUBJECTS,
+        }
+    }
+
+    /// A smaller chunk size (tests).
+    pub fn with_chunk_subjects(mut self, subjects: u64) -> Self {
+        self.chunk_subjects = subjects.max(1);
+        self
+    }
+
+    /// The organisation whose batch recomputes `job`'s subject.
+    async fn subject_scope(&self, job: &Job) -> Result<Scope, JobFailure> {
+        let Some(subject) = job.subject else {
+            return Err(JobFailure::whole(job, "the job names no subject"));
+        };
+        let org = match subject.subject_type {
+            SubjectType::Organization => Some(OrgId(subject.subject_id)),
+            SubjectType::Platform => None,
+            SubjectType::User => {
+                let profile = self
+                    .store
+                    .user_profile(la_domain::UserId(subject.subject_id))
+                    .await
+                    .map_err(|e| store_failure(job, e))?
+                    .ok_or_else(|| JobFailure::whole(job, "the subject no longer exists"))?;
+                profile.organization_id
+            }
+        };
+        Ok(Scope::orgs([org]))
+    }
+
+    /// 30d plus every window already stored for the subject (`api.md` 4.2 step 4).
+    async fn windows(&self, job: &Job) -> Result<Vec<Window>, JobFailure> {
+        let mut windows = BTreeSet::from([Window::Days30.as_str()]);
+        if let Some(subject) = job.subject {
+            let stored = self
+                .store
+                .subject_results(subject.subject_type, subject.subject_id, subject.role)
+                .await
+                .map_err(|e| store_failure(job, e))?;
+            for result in &stored {
+                if let Some(window) = result
+                    .key
+                    .params_key
+                    .split('&')
+                    .find_map(|p| p.strip_prefix("window="))
+                    .and_then(Window::parse)
+                {
+                    windows.insert(window.as_str());
+                }
+            }
+        }
+        Ok(windows.into_iter().filter_map(Window::parse).collect())
+    }
+
+    async fn recompute(
+        &self,
+        job: &Job,
+        scope: Scope,
+        windows: &[Window],
+        progress: &Progress,
+    ) -> Result<u64, JobFailure> {
+        let now = (self.clock)();
+        let mut written = 0u64;
+        for (done, window) in windows.iter().enumerate() {
+            let summary = run_batch_scoped(self.store.clone(), now, *window, scope.clone(), |_| {})
+                .await
+                .map_err(|e| match e {
+                    BatchError::Store(e) => store_failure(job, e),
+                    BatchError::Compute(e) => JobFailure::whole(job, e),
+                })?;
+            written += summary.results as u64;
+            let total = windows.len().max(1);
+            progress.set(i16::try_from((done + 1) * 100 / total).unwrap_or(100));
+        }
+        Ok(written)
+    }
+
+    async fn refresh_subject(
+        &self,
+        job: &Job,
+        progress: &Progress,
+    ) -> Result<JobOutput, JobFailure> {
+        let scope = self.subject_scope(job).await?;
+        let windows = self.windows(job).await?;
+        let written = self.recompute(job, scope, &windows, progress).await?;
+        let mut completed = job.completed_analytics.clone();
+        for name in &job.queued_analytics {
+            if !completed.contains(name) {
+                completed.push(name.clone());
+            }
+        }
+        Ok(JobOutput {
+            completed_analytics: completed,
+            result: Some(json!({
+                "windows": windows.iter().map(|w| w.as_str()).collect::<Vec<_>>(),
+                "resultsWritten": written,
+            })),
+        })
+    }
+
+    async fn refresh_orgs(&self, job: &Job, progress: &Progress) -> Result<JobOutput, JobFailure> {
+        let scope = scope_of_payload(job)?;
+        let written = self
+            .recompute(job, scope, &[Window::Days30], progress)
+            .await?;
+        Ok(JobOutput {
+            completed_analytics: Vec::new(),
+            result: Some(json!({ "resultsWritten": written })),
+        })
+    }
+
+    /// Splits the day's batch into chunks of about `chunk_subjects` active users, whole
+    /// organisations each (the batch filters by organisation), and enqueues them; any
+    /// instance's worker may claim a chunk. The chunk holding users without organisation
+    /// also writes the platform subject.
+    async fn plan_daily_batch(&self, job: &Job) -> Result<JobOutput, JobFailure> {
+        let now = (self.clock)();
+        let day = job
+            .payload
+            .get("runDate")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| now.date_naive().to_string());
+        let counts = self
+            .jobs
+            .active_users_per_org()
+            .await
+            .map_err(|e| store_failure(job, e))?;
+        let chunks = plan_chunks(&counts, self.chunk_subjects);
+        for (number, orgs) in chunks.iter().enumerate() {
+            let mut chunk = new_job(JobType::BatchAnalyticsChunk, now);
+            chunk.coalesce_key = Some(format!("batch-chunk:{day}:{number}"));
+            chunk.payload = orgs_payload(orgs, &day, job.id);
+            self.jobs
+                .enqueue(&chunk, Coalesce::PendingOnly)
+                .await
+                .map_err(|e| store_failure(job, e))?;
+        }
+        Ok(JobOutput {
+            completed_analytics: Vec::new(),
+            result: Some(json!({ "chunks": chunks.len(), "runDate": day })),
+        })
+    }
+
+    async fn retention(&self, job: &Job) -> Result<JobOutput, JobFailure> {
+        let cutoff = (self.clock)() - RETENTION;
+        let removed = self
+            .jobs
+            .purge(cutoff, cutoff, cutoff)
+            .await
+            .map_err(|e| store_failure(job, e))?;
+        Ok(JobOutput {
+            completed_analytics: Vec::new(),
+            result: Some(json!({
+                "results": removed.results,
+                "refreshTokens": removed.refresh_tokens,
+                "jobs": removed.jobs,
+            })),
+        })
+    }
+}
+
+#[async_trait]
+impl JobHandler for AnalyticsJobs {
+    async fn run(&self, job: &Job, progress: &Progress) -> Result<JobOutput, JobFailure> {
+        match job.job_type {
+            JobType::ManualAnalyticsRefresh
+            | JobType::LoginStalenessRefresh
+            | JobType::StaleReadRefresh
+            // No collectors exist yet (decision 6): collection ends by recomputing the user.
+            | JobType::DataCollection => self.refresh_subject(job, progress).await,
+            JobType::IngestRefresh | JobType::BatchAnalyticsChunk | JobType::BatchAnalyticsRetry => {
+                self.refresh_orgs(job, progress).await
+            }
+            JobType::DailyAnalyticsBatch => self.plan_daily_batch(job).await,
+            JobType::RetentionCleanup => self.retention(job).await,
+        }
+    }
+}
+
+fn store_failure(job: &Job, error: StoreError) -> JobFailure {
+    JobFailure::whole(job, format!("storage: {error}"))
+}
+
+/// Chunk payload: `orgs` (UUIDs), `unaffiliated` (users without organisation and the
+/// platform subject), the run date and the planning job.
+fn orgs_payload(orgs: &[Option<OrgId>], day: &str, parent: uuid::Uuid) -> Value {
+    json!({
+        "orgs": orgs.iter().flatten().map(|o| o.0).collect::<Vec<_>>(),
+        "unaffiliated": orgs.contains(&None),
+        "runDate": day,
+        "parentJobId": parent,
+    })
+}
+
+/// The scope a chunk, retry or ingest-refresh payload names.
+fn scope_of_payload(job: &Job) -> Result<Scope, JobFailure> {
+    let orgs: Vec<uuid::Uuid> = job
+        .payload
+        .get("orgs")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| JobFailure::whole(job, format!("bad payload: {e}")))?
+        .unwrap_or_default();
+    let unaffiliated = job
+        .payload
+        .get("unaffiliated")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut scope: BTreeSet<Option<OrgId>> = orgs.into_iter().map(|o| Some(OrgId(o))).collect();
+    if unaffiliated {
+        scope.insert(None);
+    }
+    Ok(Scope::Orgs(scope))
+}
+
+/// Groups organisations into chunks of about `per_chunk` users, in the given order. An
+/// organisation larger than a chunk is a chunk of its own; the unaffiliated group (`None`,
+/// which also carries the platform subject) always gets a chunk.
+pub fn plan_chunks(counts: &[(Option<OrgId>, u64)], per_chunk: u64) -> Vec<Vec<Option<OrgId>>> {
+    let mut chunks: Vec<Vec<Option<OrgId>>> = Vec::new();
+    let mut current: Vec<Option<OrgId>> = Vec::new();
+    let mut size = 0u64;
+    let mut has_unaffiliated = false;
+    for &(org, users) in counts {
+        has_unaffiliated |= org.is_none();
+        if !current.is_empty() && size + users > per_chunk {
+            chunks.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        current.push(org);
+        size += users;
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    if !has_unaffiliated {
+        match chunks.last_mut() {
+            Some(last) => last.push(None),
+            None => chunks.push(vec![None]),
+        }
+    }
+    chunks
+}
+
+/// When a chunk of the daily batch is dead, its organisations are run once more 5 minutes
+/// later as `batch-analytics-retry` (`api.md` 4.1).
+pub fn batch_retry_job(dead: &Job, now: DateTime<Utc>) -> Option<crate::ports::NewJob> {
+    if dead.job_type != JobType::BatchAnalyticsChunk {
+        return None;
+    }
+    let mut retry = new_job(JobType::BatchAnalyticsRetry, now);
+    retry.run_after = now + Duration::minutes(5);
+    retry.coalesce_key = Some(format!("batch-retry:{}", dead.id));
+    retry.payload = dead.payload.clone();
+    Some(retry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn org(n: u128) -> Option<OrgId> {
+        Some(OrgId(Uuid::from_u128(n)))
+    }
+
+    #[test]
+    fn chunks_hold_about_the_target_and_keep_orgs_whole() {
+        let counts = [
+            (None, 3),
+            (org(1), 300),
+            (org(2), 150),
+            (org(3), 900),
+            (org(4), 10),
+        ];
+        let chunks = plan_chunks(&counts, 500);
+        assert_eq!(
+            chunks,
+            vec![vec![None, org(1), org(2)], vec![org(3)], vec![org(4)],]
+        );
+    }
+
+    #[test]
+    fn the_platform_subject_always_has_a_chunk() {
+        assert_eq!(plan_chunks(&[], 500), vec![vec![None]]);
+        assert_eq!(plan_chunks(&[(org(1), 5)], 500), vec![vec![org(1), None]]);
+    }
+}

@@ -1,0 +1,275 @@
+//! S3 manual refresh, J1 job status and J2 cancel (`api.md` 2.9, 2.10, 4.2).
+
+use crate::helpers::{SpawnOptions, TestApp, spawn_app_configured, spawn_app_with};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn refresh(app: &TestApp, token: &str, role: &str, body: Value) -> reqwest::Response {
+    app.request(
+        Method::POST,
+        "/api/v1/analytics/refresh",
+        Some(token),
+        Some(role),
+    )
+    .json(&body)
+    .send()
+    .await
+    .expect("request")
+}
+
+async fn job(app: &TestApp, token: &str, role: Option<&str>, id: &str) -> reqwest::Response {
+    app.request(
+        Method::GET,
+        &format!("/api/v1/jobs/{id}"),
+        Some(token),
+        role,
+    )
+    .send()
+    .await
+    .expect("request")
+}
+
+#[tokio::test]
+async fn a_manual_refresh_is_queued_run_and_visible_to_its_owner_only() {
+    let app = spawn_app_with(SpawnOptions::demo()).await;
+    let learner = app.login("learner@demo.local").await;
+    let other = app.login("learner@second.demo.local").await;
+    let admin = app.login("platformadmin@demo.local").await;
+    let response = refresh(
+        &app,
+        &learner.token,
+        "learner",
+        json!({"userId": learner.user_id, "role": "learner", "analytics": ["velocity", "mastery"]}),
+    )
+    .await;
+    assert_eq!(response.status(), 202);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["message"], "Manual refresh queued successfully");
+    assert_eq!(body["queuedAnalytics"], json!(["velocity", "mastery"]));
+    assert!(body["estimatedCompletion"].is_string());
+    let id = body["jobId"].as_str().unwrap().to_owned();
+
+    // The service's workers run it; the owner polls J1 until it is terminal.
+    let mut status = Value::Null;
+    for _ in 0..240 {
+        let response = job(&app, &learner.token, None, &id).await;
+        assert_eq!(response.status(), 200);
+        status = response.json().await.unwrap();
+        if status["status"] == "completed" || status["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(status["status"], "completed", "{status}");
+    assert_eq!(status["type"], "manual-analytics-refresh");
+    assert_eq!(status["role"], "learner");
+    assert_eq!(status["userId"], learner.user_id.as_str());
+    assert_eq!(status["completedAnalytics"], json!(["velocity", "mastery"]));
+    assert_eq!(status["attempts"], 1);
+    assert_eq!(status["progress"], 100);
+
+    // Another user sees nothing; a platform admin sees it.
+    assert_eq!(job(&app, &other.token, None, &id).await.status(), 404);
+    assert_eq!(
+        job(&app, &admin.token, Some("platform-admin"), &id)
+            .await
+            .status(),
+        200
+    );
+    // Terminal jobs cannot be cancelled.
+    let cancel = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/jobs/{id}/cancel"),
+            Some(&learner.token),
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), 409);
+    let body: Value = cancel.json().await.unwrap();
+    assert_eq!(body["error"], "JOB_NOT_CANCELLABLE");
+    assert_eq!(
+        job(&app, &learner.token, None, "not-a-uuid").await.status(),
+        400
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pending_refreshes_merge_and_can_be_cancelled() {
+    // No workers: jobs stay pending.
+    let app = spawn_app_configured(SpawnOptions::demo(), |settings| {
+        settings.jobs.workers_enabled = false;
+    })
+    .await;
+    let learner = app.login("learner@demo.local").await;
+    let body = |analytics: Value| json!({"userId": learner.user_id, "role": "learner", "analytics": analytics});
+    let first: Value = refresh(&app, &learner.token, "learner", body(json!(["velocity"])))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = refresh(&app, &learner.token, "learner", body(json!(["engagement"])))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        first["jobId"], second["jobId"],
+        "one pending job per (subject, role)"
+    );
+    assert_eq!(second["queuedAnalytics"], json!(["velocity", "engagement"]));
+    let id = first["jobId"].as_str().unwrap();
+    let cancelled = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/jobs/{id}/cancel"),
+            Some(&learner.token),
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    let cancelled: Value = cancelled.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["jobId"], id);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn refresh_requests_are_validated_and_authorised() {
+    let app = spawn_app_configured(SpawnOptions::demo(), |settings| {
+        settings.jobs.workers_enabled = false;
+    })
+    .await;
+    let learner = app.login("learner@demo.local").await;
+    let trainer = app.login("trainer@demo.local").await;
+    let cases = [
+        (
+            json!({"role": "learner", "analytics": ["velocity"]}),
+            "userId",
+        ),
+        (
+            json!({"userId": learner.user_id, "role": "learner", "analytics": ["course-health"]}),
+            "analytics",
+        ),
+        (
+            json!({"userId": learner.user_id, "role": "learner", "analytics": []}),
+            "analytics",
+        ),
+        (
+            json!({"userId": learner.user_id, "role": "learner", "analytics": ["velocity", "velocity"]}),
+            "analytics",
+        ),
+        (
+            json!({"userId": learner.user_id, "role": "boss", "analytics": ["velocity"]}),
+            "role",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = refresh(&app, &learner.token, "learner", body.clone()).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert!(error["validation"][field].is_string(), "{body}: {error}");
+    }
+    // Someone else's analytics, or a role other than the active one: 403.
+    let response = refresh(
+        &app,
+        &trainer.token,
+        "trainer",
+        json!({"userId": learner.user_id, "role": "learner", "analytics": ["velocity"]}),
+    )
+    .await;
+    assert_eq!(response.status(), 403);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_fourth_refresh_within_an_hour_is_refused() {
+    let app = spawn_app_configured(
+        SpawnOptions {
+            seed_demo: true,
+            rate_limit_multiplier: 1,
+        },
+        |settings| settings.jobs.workers_enabled = false,
+    )
+    .await;
+    let learner = app.login("learner@demo.local").await;
+    let body = json!({"userId": learner.user_id, "role": "learner", "analytics": ["velocity"]});
+    // Invalid requests do not count.
+    for _ in 0..3 {
+        let bad = refresh(&app, &learner.token, "learner", json!({"role": "learner"})).await;
+        assert_eq!(bad.status(), 400);
+    }
+    for _ in 0..3 {
+        assert_eq!(
+            refresh(&app, &learner.token, "learner", body.clone())
+                .await
+                .status(),
+            202
+        );
+    }
+    let refused = refresh(&app, &learner.token, "learner", body).await;
+    assert_eq!(refused.status(), 429);
+    let error: Value = refused.json().await.unwrap();
+    assert!(error["retryAfter"].as_u64().unwrap() > 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_stale_read_schedules_a_refresh_and_names_it() {
+    use la_app::results::{ResultKey, SubjectType};
+    // No workers: the scheduled job stays pending for the assertions.
+    let app = spawn_app_configured(SpawnOptions::demo(), |settings| {
+        settings.jobs.workers_enabled = false;
+    })
+    .await;
+    let learner = app.login("learner@demo.local").await;
+    let store = app.database.store();
+    let key = ResultKey {
+        subject_type: SubjectType::User,
+        subject_id: learner.user_id.parse().unwrap(),
+        role: Some(la_domain::Role::Learner),
+        analytics_type: "velocity".to_owned(),
+        params_key: "window=30d".to_owned(),
+    };
+    let mut result = store.get_result(&key).await.unwrap().expect("demo result");
+    result.calculated_at = chrono::Utc::now() - chrono::Duration::hours(7);
+    store.upsert_results(&[result]).await.unwrap();
+
+    let path = format!("/api/v1/learner/analytics/velocity/{}", learner.user_id);
+    let response = app
+        .request(Method::GET, &path, Some(&learner.token), Some("learner"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["isStale"], true, "{body}");
+    let job_id = body["refreshJobId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no refreshJobId: {body}"))
+        .to_owned();
+    let status: Value = job(&app, &learner.token, None, &job_id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["type"], "stale-read-refresh");
+    assert_eq!(status["status"], "pending");
+    assert_eq!(status["queuedAnalytics"], json!(["velocity"]));
+    // Another stale read joins the same job.
+    let again: Value = app
+        .request(Method::GET, &path, Some(&learner.token), Some("learner"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["refreshJobId"], job_id.as_str());
+    app.stop().await;
+}

@@ -55,9 +55,6 @@ fn subject_id(spec: &RouteSpec, session: &Session) -> String {
     }
 }
 
-/// What the owner gets once every access check passed: 200, except where the matrix's
-/// request cannot succeed (S3 without a body; J1/J2 of a job that does not exist).
-
 fn path_for(spec: &RouteSpec, id: &str) -> String {
     spec.path
         .replace("{jobId}", &uuid::Uuid::nil().to_string())
@@ -69,8 +66,9 @@ fn path_for(spec: &RouteSpec, id: &str) -> String {
         .replace("{recommendationId}", "00000000-0000-4000-8000-000000000000")
 }
 
-/// What an allowed caller gets: 200, except where the matrix addresses an item that cannot
-/// exist (P4's made-up recommendation id: 404 proves every access check passed).
+/// What an allowed caller gets once every access check passed: 200, except where the
+/// matrix's request cannot succeed (P4's made-up recommendation id and J1/J2's unknown job:
+/// 404; S3 without a body: 415).
 fn success(spec: &RouteSpec) -> (u16, Option<&'static str>) {
     match spec.id {
         "P4" | "J1" | "J2" => (404, Some("NOT_FOUND")),

@@ -90,7 +90,8 @@ impl Application {
             la_app::analytics::read::AnalyticsReader::new(store.clone()).with_jobs(database.jobs());
         let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
         let ingest =
-            la_app::ingest::IngestService::new(store.clone(), settings.ingest_keys.clone());
+            la_app::ingest::IngestService::new(store.clone(), settings.ingest_keys.clone())
+                .with_refresh(database.jobs(), store.clone());
         let preferences = la_app::preferences::PreferenceService::new(store.clone());
         let state = la_http::AppState::new(system, auth, analytics, ingest, preferences, limits)
             .with_cors_origins(settings.cors_origins.clone())

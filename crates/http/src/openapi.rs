@@ -345,6 +345,9 @@ struct IngestResponse {
     unchanged: u64,
     /// Every external id of the request (own ids and references).
     ids: Vec<IdMapping>,
+    /// The coalesced recalculation requested because rows changed (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_job_id: Option<Uuid>,
 }
 
 /// The outcome of a delete (idempotent: unknown keys count as `notFound`).
@@ -356,6 +359,9 @@ struct IngestDeleteResponse {
     deleted: u64,
     not_found: u64,
     ids: Vec<IdMapping>,
+    /// The coalesced recalculation requested because rows went (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_job_id: Option<Uuid>,
 }
 
 /// S3 body (`api.md` 2.9).

@@ -129,6 +129,10 @@ pub struct IngestOutcome {
     pub unchanged: u64,
     /// Every external id of the request (own ids and references), sorted by kind and id.
     pub ids: Vec<IdMapping>,
+    /// The coalesced recalculation this push requested, when rows changed and the job queue
+    /// runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_job_id: Option<Uuid>,
 }
 
 /// The success body of `DELETE /api/v1/ingest/{entity}`.
@@ -141,6 +145,9 @@ pub struct DeleteOutcome {
     /// Keys that matched no stored row (deleting is idempotent).
     pub not_found: u64,
     pub ids: Vec<IdMapping>,
+    /// As [`IngestOutcome::refresh_job_id`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_job_id: Option<Uuid>,
 }
 
 /// The push-ingestion use case as the HTTP layer holds it: the store and the configured
@@ -149,6 +156,14 @@ pub struct DeleteOutcome {
 pub struct IngestService {
     store: std::sync::Arc<dyn PushIngestStore>,
     keys: std::sync::Arc<IngestKeys>,
+    refresh: Option<Refresh>,
+}
+
+/// Where the recalculation after a push is requested (decision 2).
+#[derive(Clone)]
+struct Refresh {
+    jobs: std::sync::Arc<dyn crate::ports::JobStore>,
+    orgs: std::sync::Arc<dyn crate::ports::AnalyticsInputStore>,
 }
 
 impl IngestService {
@@ -156,6 +171,38 @@ impl IngestService {
         IngestService {
             store,
             keys: std::sync::Arc::new(keys),
+            refresh: None,
+        }
+    }
+
+    /// The same service, requesting the coalesced `ingest-refresh` recalculation after every
+    /// push or delete that changed stored rows.
+    pub fn with_refresh(
+        mut self,
+        jobs: std::sync::Arc<dyn crate::ports::JobStore>,
+        orgs: std::sync::Arc<dyn crate::ports::AnalyticsInputStore>,
+    ) -> Self {
+        self.refresh = Some(Refresh { jobs, orgs });
+        self
+    }
+
+    /// Requests the recalculation of every organisation (a record's subjects are not traced
+    /// back to organisations; one coalesced job recomputes them all, which costs the same
+    /// as one organisation while each refresh loads the whole platform). After the commit:
+    /// a failure to enqueue is logged and the daily batch catches up; the pushed rows stay.
+    async fn request_refresh(&self, changed: u64) -> Option<Uuid> {
+        let refresh = self.refresh.as_ref().filter(|_| changed > 0)?;
+        let result = async {
+            let orgs = refresh.orgs.organization_ids().await?;
+            crate::jobs::request_ingest_refresh(refresh.jobs.as_ref(), &orgs, Utc::now()).await
+        }
+        .await;
+        match result {
+            Ok(enqueued) => Some(enqueued.id()),
+            Err(error) => {
+                tracing::error!(%error, "could not request the recalculation after a push");
+                None
+            }
         }
     }
 
@@ -164,14 +211,20 @@ impl IngestService {
         self.keys.verify(bearer)
     }
 
-    /// [`ingest`] at the current time.
+    /// [`ingest`] at the current time, then the recalculation request.
     pub async fn ingest(&self, entity: &str, body: &[u8]) -> Result<IngestOutcome, IngestError> {
-        ingest(self.store.as_ref(), entity, body, Utc::now()).await
+        let mut outcome = ingest(self.store.as_ref(), entity, body, Utc::now()).await?;
+        outcome.refresh_job_id = self
+            .request_refresh(outcome.inserted + outcome.updated)
+            .await;
+        Ok(outcome)
     }
 
-    /// [`delete`].
+    /// [`delete`], then the recalculation request.
     pub async fn delete(&self, entity: &str, body: &[u8]) -> Result<DeleteOutcome, IngestError> {
-        delete(self.store.as_ref(), entity, body).await
+        let mut outcome = delete(self.store.as_ref(), entity, body).await?;
+        outcome.refresh_job_id = self.request_refresh(outcome.deleted).await;
+        Ok(outcome)
     }
 }
 
@@ -303,6 +356,7 @@ async fn ingest_as<T: WireEntity, S: PushIngestStore + ?Sized>(
         updated,
         unchanged,
         ids: id_mappings(parsed.mapping),
+        refresh_job_id: None,
     })
 }
 
@@ -479,6 +533,7 @@ pub async fn delete<S: PushIngestStore + ?Sized>(
         deleted,
         not_found: keys.len() as u64 - deleted.min(keys.len() as u64),
         ids: id_mappings(mapping),
+        refresh_job_id: None,
     })
 }
 

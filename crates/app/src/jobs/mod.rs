@@ -123,7 +123,12 @@ pub async fn request_ingest_refresh(
 ) -> Result<Enqueued, StoreError> {
     let mut job = new_job(JobType::IngestRefresh, now);
     job.coalesce_key = Some("ingest-refresh".to_owned());
-    job.payload = json!({ "orgs": orgs.iter().map(|o| o.0).collect::<Vec<_>>() });
+    // `unaffiliated`: users without an organisation and the platform subject (skill demand)
+    // take pushed data into account too.
+    job.payload = json!({
+        "orgs": orgs.iter().map(|o| o.0).collect::<Vec<_>>(),
+        "unaffiliated": true,
+    });
     jobs.enqueue(&job, Coalesce::PendingOnly).await
 }
 

@@ -85,7 +85,8 @@ impl Application {
                 &settings.jwt_issuer,
                 &settings.jwt_audience,
             ),
-        );
+        )
+        .with_jobs(database.jobs());
         let analytics =
             la_app::analytics::read::AnalyticsReader::new(store.clone()).with_jobs(database.jobs());
         let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);

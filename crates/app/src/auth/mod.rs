@@ -78,6 +78,8 @@ pub struct AuthService {
     /// codec's keys and validation sets are zeroised and freed on every drop.
     codec: Arc<TokenCodec>,
     sessions: Cache<Uuid, SessionCheck>,
+    /// Where login-staleness refreshes go (`api.md` 4.3); none without a job queue.
+    jobs: Option<Arc<dyn crate::ports::JobStore>>,
 }
 
 /// A valid argon2id hash of a random password: verifying against it when the email is
@@ -118,6 +120,7 @@ impl AuthService {
                 .max_capacity(100_000)
                 .time_to_live(SESSION_CHECK_TTL)
                 .build(),
+            jobs: None,
         }
     }
 
@@ -161,7 +164,36 @@ impl AuthService {
         let (refresh_token, stored) = new_refresh_token(now);
         self.store.start_session(sid, user.id, &stored).await?;
         let tokens = self.issue(&user, sid, refresh_token, now);
+        self.request_login_refreshes(&user, now);
         Ok(LoginOutcome { tokens, user })
+    }
+
+    /// The same service, requesting login-staleness refreshes through `jobs`.
+    pub fn with_jobs(mut self, jobs: Arc<dyn crate::ports::JobStore>) -> Self {
+        self.jobs = Some(jobs);
+        self
+    }
+
+    /// Login never waits for this (`api.md` 4.3): the staleness check and the enqueue run on
+    /// their own task; a failure is logged, and the next read of a stale result requests the
+    /// refresh anyway.
+    fn request_login_refreshes(&self, user: &UserProfile, now: DateTime<Utc>) {
+        let Some(jobs) = self.jobs.clone() else {
+            return;
+        };
+        let store = self.store.clone();
+        let user = user.clone();
+        tokio::spawn(async move {
+            match crate::jobs::request_login_refreshes(store.as_ref(), jobs.as_ref(), &user, now)
+                .await
+            {
+                Ok(requested) if !requested.is_empty() => {
+                    tracing::info!(requested = requested.len(), "login-staleness refreshes");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "login-staleness check failed"),
+            }
+        });
     }
 
     fn issue(

@@ -114,6 +114,45 @@ pub async fn request_refresh(
     jobs.enqueue(&job, coalesce).await
 }
 
+/// `api.md` 4.3: after a login, every held role whose newest stored result is older than
+/// 6 hours, or that has none, gets a `login-staleness-refresh` of all its analytics, coalesced
+/// with any pending or running job of that (subject, role). Returns what was requested.
+pub async fn request_login_refreshes(
+    results: &dyn crate::ports::ResultStore,
+    jobs: &dyn JobStore,
+    user: &crate::ports::UserProfile,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Role, Enqueued)>, StoreError> {
+    let mut requested = Vec::new();
+    for role in &user.roles {
+        let Some(subject) = refresh_subject(user.id, user.organization_id, *role) else {
+            continue;
+        };
+        let newest = results
+            .subject_results(subject.subject_type, subject.subject_id, subject.role)
+            .await?
+            .into_iter()
+            .map(|r| r.calculated_at)
+            .max();
+        let fresh = newest.is_some_and(|at| now - at <= crate::analytics::read::STALE_AFTER);
+        if fresh {
+            continue;
+        }
+        let request = RefreshRequest {
+            job_type: JobType::LoginStalenessRefresh,
+            subject,
+            user_id: Some(user.id),
+            analytics: service::refreshable(*role)
+                .iter()
+                .map(|a| (*a).to_owned())
+                .collect(),
+            request_id: None,
+        };
+        requested.push((*role, request_refresh(jobs, request, now).await?));
+    }
+    Ok(requested)
+}
+
 /// Enqueues the recalculation after push ingestion changed these organisations' inputs
 /// (decision 11), coalesced into one pending job.
 pub async fn request_ingest_refresh(

@@ -273,3 +273,67 @@ async fn a_stale_read_schedules_a_refresh_and_names_it() {
     assert_eq!(again["refreshJobId"], job_id.as_str());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_login_with_stale_results_requests_their_refresh() {
+    use la_app::analytics::batch::{BatchOptions, run_batch};
+    use la_app::ports::{Enqueued, SessionStore};
+    let app = spawn_app_configured(SpawnOptions::demo(), |settings| {
+        settings.jobs.workers_enabled = false;
+    })
+    .await;
+    // Every stored result as if computed 7 hours ago: past the 6 h threshold.
+    let store = app.database.store();
+    run_batch(
+        store.clone(),
+        BatchOptions {
+            now: chrono::Utc::now() - chrono::Duration::hours(7),
+            window: la_domain::analytics::Window::Days30,
+            org: None,
+        },
+        |_| {},
+    )
+    .await
+    .expect("batch");
+
+    let learner = app.login("learner@demo.local").await;
+    // Login does not wait for the check; give its task a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let user = la_domain::UserId(learner.user_id.parse().unwrap());
+    let profile = store.user_profile(user).await.unwrap().unwrap();
+    let again = la_app::jobs::request_login_refreshes(
+        store.as_ref(),
+        app.database.jobs().as_ref(),
+        &profile,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.len(), 1, "one held role: {again:?}");
+    let Enqueued::Merged(job_id) = again[0].1 else {
+        panic!("the login had not requested the refresh: {again:?}");
+    };
+
+    // The stale read names the same pending job, visible to its owner.
+    let response = app
+        .request(
+            Method::GET,
+            &format!("/api/v1/learner/analytics/velocity/{}", learner.user_id),
+            Some(&learner.token),
+            Some("learner"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let envelope: Value = response.json().await.unwrap();
+    assert_eq!(envelope["isStale"], true);
+    assert_eq!(envelope["refreshJobId"], job_id.to_string());
+    let body: Value = job(&app, &learner.token, None, &job_id.to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["type"], "login-staleness-refresh");
+    assert_eq!(body["status"], "pending");
+    app.stop().await;
+}

@@ -277,7 +277,7 @@ async fn a_stale_read_schedules_a_refresh_and_names_it() {
 #[tokio::test]
 async fn a_login_with_stale_results_requests_their_refresh() {
     use la_app::analytics::batch::{BatchOptions, run_batch};
-    use la_app::ports::{Enqueued, SessionStore};
+    use la_app::ports::Enqueued;
     let app = spawn_app_configured(SpawnOptions::demo(), |settings| {
         settings.jobs.workers_enabled = false;
     })

@@ -94,6 +94,8 @@ impl Application {
             la_app::ingest::IngestService::new(store.clone(), settings.ingest_keys.clone())
                 .with_refresh(database.jobs(), store.clone());
         let preferences = la_app::preferences::PreferenceService::new(store.clone());
+        // Clones share the caches: the workers invalidate what the handlers read.
+        let cache = analytics.clone();
         let state = la_http::AppState::new(system, auth, analytics, ingest, preferences, limits)
             .with_cors_origins(settings.cors_origins.clone())
             .with_jobs(la_app::jobs::service::JobsService::new(
@@ -105,7 +107,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let jobs = job_runtime_plan(settings, &database, store.clone())?;
+        let jobs = job_runtime_plan(settings, &database, store.clone(), cache)?;
         Ok((
             Application {
                 listener,
@@ -151,6 +153,7 @@ fn job_runtime_plan(
     settings: &Settings,
     database: &Database,
     store: std::sync::Arc<dyn la_app::ports::Store>,
+    cache: la_app::analytics::read::AnalyticsReader,
 ) -> anyhow::Result<Option<JobRuntimePlan>> {
     let jobs = &settings.jobs;
     let schedules = if jobs.scheduler_enabled {
@@ -172,10 +175,10 @@ fn job_runtime_plan(
     }
     let queue = database.jobs();
     Ok(Some(JobRuntimePlan {
-        handler: std::sync::Arc::new(la_app::jobs::handlers::AnalyticsJobs::new(
-            store,
-            queue.clone(),
-        )),
+        handler: std::sync::Arc::new(
+            la_app::jobs::handlers::AnalyticsJobs::new(store, queue.clone())
+                .with_invalidation(std::sync::Arc::new(move |scope| cache.invalidate(scope))),
+        ),
         store: queue,
         config,
     }))

@@ -147,6 +147,7 @@ impl AnalyticsReader {
             memory: Cache::builder()
                 .max_capacity(MEMORY_ENTRIES)
                 .time_to_live(MEMORY_TTL)
+                .support_invalidation_closures()
                 .build(),
             computing: Arc::default(),
             snapshot: Arc::default(),
@@ -227,6 +228,30 @@ impl AnalyticsReader {
         let snapshot = Arc::new(snapshot);
         *slot = Some(snapshot.clone());
         Ok(snapshot)
+    }
+
+    /// Forgets the in-process copies of every result of `scope`'s organisations after a
+    /// recalculation stored new ones (`data.md` 8: invalidated when the recalculation
+    /// commits), and the platform snapshot.
+    pub fn invalidate(&self, scope: &crate::analytics::batch::Scope) {
+        use crate::analytics::batch::Scope;
+        match scope {
+            Scope::All => self.memory.invalidate_all(),
+            Scope::Orgs(orgs) => {
+                let orgs = orgs.clone();
+                // Closures need `support_invalidation_closures` on the builder.
+                if let Err(error) = self
+                    .memory
+                    .invalidate_entries_if(move |_, result| orgs.contains(&result.organization_id))
+                {
+                    tracing::warn!(%error, "cache invalidation failed; clearing the cache");
+                    self.memory.invalidate_all();
+                }
+            }
+        }
+        if let Ok(mut slot) = self.snapshot.try_lock() {
+            *slot = None;
+        }
     }
 
     /// Forgets the in-process copy of a result that was changed in storage.

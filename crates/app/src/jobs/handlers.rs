@@ -75,6 +75,8 @@ pub struct AnalyticsJobs {
     jobs: Arc<dyn JobStore>,
     clock: fn() -> DateTime<Utc>,
     chunk_subjects: u64,
+    /// Told which organisations' results a job rewrote (cache invalidation, `data.md` 8).
+    on_written: Option<Arc<dyn Fn(&Scope) + Send + Sync>>,
 }
 
 impl AnalyticsJobs {
@@ -84,7 +86,15 @@ impl AnalyticsJobs {
             jobs,
             clock: Utc::now,
             chunk_subjects: CHUNK_SUBJECTS,
+            on_written: None,
         }
+    }
+
+    /// Calls `on_written` with the scope of every recalculation once its results are stored,
+    /// so that caches in front of them drop the old ones.
+    pub fn with_invalidation(mut self, on_written: Arc<dyn Fn(&Scope) + Send + Sync>) -> Self {
+        self.on_written = Some(on_written);
+        self
     }
 
     /// A smaller chunk size (tests).
@@ -155,6 +165,9 @@ impl AnalyticsJobs {
                     BatchError::Compute(e) => JobFailure::whole(job, e),
                 })?;
             written += summary.results as u64;
+            if let Some(on_written) = &self.on_written {
+                on_written(&scope);
+            }
             let total = windows.len().max(1);
             progress.set(i16::try_from((done + 1) * 100 / total).unwrap_or(100));
         }

@@ -35,6 +35,23 @@ async fn a_manual_refresh_is_queued_run_and_visible_to_its_owner_only() {
     let learner = app.login("learner@demo.local").await;
     let other = app.login("learner@second.demo.local").await;
     let admin = app.login("platformadmin@demo.local").await;
+    // Read once, so that the in-process cache holds the result the refresh will replace.
+    let velocity = format!("/api/v1/learner/analytics/velocity/{}", learner.user_id);
+    let read_velocity = || async {
+        let response = app
+            .request(
+                Method::GET,
+                &velocity,
+                Some(&learner.token),
+                Some("learner"),
+            )
+            .send()
+            .await
+            .expect("request");
+        let envelope: Value = response.json().await.unwrap();
+        envelope["lastUpdated"].as_str().unwrap().to_owned()
+    };
+    let before = read_velocity().await;
     let response = refresh(
         &app,
         &learner.token,
@@ -67,6 +84,9 @@ async fn a_manual_refresh_is_queued_run_and_visible_to_its_owner_only() {
     assert_eq!(status["completedAnalytics"], json!(["velocity", "mastery"]));
     assert_eq!(status["attempts"], 1);
     assert_eq!(status["progress"], 100);
+    // The refresh evicted the cached copy: the next read serves the new calculation.
+    let after = read_velocity().await;
+    assert!(after > before, "still {before} after the refresh ({after})");
 
     // Another user sees nothing; a platform admin sees it.
     assert_eq!(job(&app, &other.token, None, &id).await.status(), 404);

@@ -69,6 +69,9 @@ pub const RETENTION: Duration = Duration::days(7);
 /// Subjects per chunk of the daily batch (decision 18).
 pub const CHUNK_SUBJECTS: u64 = 500;
 
+/// Told which organisations' results a job rewrote.
+pub type OnWritten = Arc<dyn Fn(&Scope) + Send + Sync>;
+
 /// The handlers of every job type, on the analytics batch code.
 pub struct AnalyticsJobs {
     store: Arc<dyn Store>,
@@ -76,7 +79,7 @@ pub struct AnalyticsJobs {
     clock: fn() -> DateTime<Utc>,
     chunk_subjects: u64,
     /// Told which organisations' results a job rewrote (cache invalidation, `data.md` 8).
-    on_written: Option<Arc<dyn Fn(&Scope) + Send + Sync>>,
+    on_written: Option<OnWritten>,
 }
 
 impl AnalyticsJobs {
@@ -92,7 +95,7 @@ impl AnalyticsJobs {
 
     /// Calls `on_written` with the scope of every recalculation once its results are stored,
     /// so that caches in front of them drop the old ones.
-    pub fn with_invalidation(mut self, on_written: Arc<dyn Fn(&Scope) + Send + Sync>) -> Self {
+    pub fn with_invalidation(mut self, on_written: OnWritten) -> Self {
         self.on_written = Some(on_written);
         self
     }

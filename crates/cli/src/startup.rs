@@ -107,6 +107,12 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        // Other instances' recalculations evict this instance's copies (PostgreSQL only).
+        let listening = cache.clone();
+        database
+            .listen_results_changed(move |scope| listening.invalidate(&scope))
+            .await
+            .context("cannot listen for result changes")?;
         let jobs = job_runtime_plan(settings, &database, store.clone(), cache)?;
         Ok((
             Application {
@@ -174,10 +180,22 @@ fn job_runtime_plan(
         return Ok(None);
     }
     let queue = database.jobs();
+    let notifier = database.clone();
     Ok(Some(JobRuntimePlan {
         handler: std::sync::Arc::new(
-            la_app::jobs::handlers::AnalyticsJobs::new(store, queue.clone())
-                .with_invalidation(std::sync::Arc::new(move |scope| cache.invalidate(scope))),
+            la_app::jobs::handlers::AnalyticsJobs::new(store, queue.clone()).with_invalidation(
+                std::sync::Arc::new(move |scope| {
+                    cache.invalidate(scope);
+                    // Tell the other instances; a lost notification costs at most the
+                    // memory cache's 5 minutes of an old result.
+                    let (database, scope) = (notifier.clone(), scope.clone());
+                    tokio::spawn(async move {
+                        if let Err(error) = database.notify_results_changed(&scope).await {
+                            tracing::warn!(%error, "could not announce changed results");
+                        }
+                    });
+                }),
+            ),
         ),
         store: queue,
         config,

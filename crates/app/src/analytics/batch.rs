@@ -88,6 +88,42 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope as a short text for another instance (`all`, or the organisation ids with
+    /// `-` for users without one), e.g. a PostgreSQL `NOTIFY` payload.
+    pub fn to_payload(&self) -> String {
+        match self {
+            Scope::All => "all".to_owned(),
+            Scope::Orgs(orgs) => orgs
+                .iter()
+                .map(|o| o.map_or_else(|| "-".to_owned(), |o| o.0.to_string()))
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+
+    /// Reads [`Scope::to_payload`]; anything unreadable means everything (over-invalidating
+    /// is safe, under-invalidating is not).
+    pub fn from_payload(payload: &str) -> Scope {
+        if payload == "all" {
+            return Scope::All;
+        }
+        let mut orgs = BTreeSet::new();
+        for part in payload.split(',').filter(|p| !p.is_empty()) {
+            match part {
+                "-" => {
+                    orgs.insert(None);
+                }
+                id => match uuid::Uuid::parse_str(id) {
+                    Ok(id) => {
+                        orgs.insert(Some(OrgId(id)));
+                    }
+                    Err(_) => return Scope::All,
+                },
+            }
+        }
+        Scope::Orgs(orgs)
+    }
+
     pub fn orgs(orgs: impl IntoIterator<Item = Option<OrgId>>) -> Self {
         Scope::Orgs(orgs.into_iter().collect())
     }
@@ -193,4 +229,19 @@ pub async fn run_batch_scoped(
     summary.write = write_time;
     summary.compute = started.elapsed().saturating_sub(write_time);
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_travel_as_payloads() {
+        let org = OrgId(uuid::Uuid::from_u128(1));
+        for scope in [Scope::All, Scope::orgs([Some(org), None]), Scope::orgs([])] {
+            assert_eq!(Scope::from_payload(&scope.to_payload()), scope);
+        }
+        // Unreadable means everything.
+        assert_eq!(Scope::from_payload("not-an-id"), Scope::All);
+    }
 }

@@ -357,3 +357,82 @@ async fn a_login_with_stale_results_requests_their_refresh() {
     assert_eq!(body["status"], "pending");
     app.stop().await;
 }
+
+/// Decision 5: several instances share one PostgreSQL, and a recalculation on one evicts the
+/// others' in-process copies (`LISTEN/NOTIFY`). SQLite is one process: nothing to check there.
+#[tokio::test]
+async fn a_recalculation_on_one_instance_evicts_the_other_instances_copy() {
+    let a = spawn_app_with(SpawnOptions::demo()).await;
+    if a.settings.database_url.starts_with("sqlite:") {
+        a.stop().await;
+        return;
+    }
+    // Instance B: the same database, no workers of its own (A runs the job).
+    let mut settings = a.settings.clone();
+    settings.jobs.workers_enabled = false;
+    let (b, _) = learning_analytics::startup::Application::build(&settings)
+        .await
+        .expect("second instance");
+    let b_address = format!("http://127.0.0.1:{}", b.port());
+    let (stop_b, stopped) = tokio::sync::oneshot::channel::<()>();
+    let b_server = tokio::spawn(b.run_until(async {
+        let _ = stopped.await;
+    }));
+
+    let learner = a.login("learner@demo.local").await;
+    let read_on_b = || async {
+        let envelope: Value = a
+            .client
+            .get(format!(
+                "{b_address}/api/v1/learner/analytics/velocity/{}",
+                learner.user_id
+            ))
+            .bearer_auth(&learner.token)
+            .header("x-active-role", "learner")
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .unwrap();
+        envelope["lastUpdated"].as_str().unwrap().to_owned()
+    };
+    let before = read_on_b().await;
+
+    let response = refresh(
+        &a,
+        &learner.token,
+        "learner",
+        json!({"userId": learner.user_id, "role": "learner", "analytics": ["velocity"]}),
+    )
+    .await;
+    assert_eq!(response.status(), 202);
+    let id = response.json::<Value>().await.unwrap()["jobId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..240 {
+        let status: Value = job(&a, &learner.token, None, &id)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if status["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // The notification travels asynchronously: B serves the new result within moments.
+    let mut after = read_on_b().await;
+    for _ in 0..20 {
+        if after > before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        after = read_on_b().await;
+    }
+    assert!(after > before, "instance B still serves {before} ({after})");
+    let _ = stop_b.send(());
+    b_server.await.unwrap().unwrap();
+    a.stop().await;
+}

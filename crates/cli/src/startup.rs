@@ -98,9 +98,8 @@ impl Application {
                 store.clone(),
                 database.jobs(),
             ));
-        let state = state.with_integration(std::sync::Arc::new(build_upstreams(
-            &settings.upstreams,
-        )?));
+        let state =
+            state.with_integration(std::sync::Arc::new(build_upstreams(&settings.upstreams)?));
         let router = la_http::router(state);
         let listener = TcpListener::bind(settings.listen)
             .await

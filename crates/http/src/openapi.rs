@@ -1146,7 +1146,12 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
     let queries: &[(&str, &[&str], Option<&str>, &str)] = match spec.id {
         "I4" => &[
             ("endpoint", &[], None, "Contract path the sample stands for"),
-            ("userId", &[], None, "Synthetic user id (UUID) to centre the sample on"),
+            (
+                "userId",
+                &[],
+                None,
+                "Synthetic user id (UUID) to centre the sample on",
+            ),
         ],
         "I6" => &[
             (

@@ -388,7 +388,14 @@ pub const ROUTES: &[RouteSpec] = &[
     ),
     // Integration (`api.md` 2.11): I1 is public like health (1000/h/IP), I2 public with its
     // own IP limit.
-    route!("I1", GET, "/api/v1/integration/health", Ignored, None, System),
+    route!(
+        "I1",
+        GET,
+        "/api/v1/integration/health",
+        Ignored,
+        None,
+        System
+    ),
     route!(
         "I2",
         GET,

@@ -252,7 +252,10 @@ async fn mock_data_is_labelled_synthetic() {
         .unwrap(),
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("VALIDATION_ERROR")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
     app.stop().await;
 }
 
@@ -303,7 +306,10 @@ async fn breaker_reset_is_for_platform_admins_only() {
         .unwrap(),
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (404, Some("SERVICE_NOT_FOUND")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("SERVICE_NOT_FOUND"))
+    );
     app.stop().await;
 }
 
@@ -360,8 +366,14 @@ async fn metrics_have_the_documented_shape() {
     assert_eq!(names, ["DevLab MS"]);
 
     let (status, body) = json_of(get("?timeframe=2d").await.unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("VALIDATION_ERROR")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("VALIDATION_ERROR"))
+    );
     let (status, body) = json_of(get("?service=nope").await.unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (404, Some("SERVICE_NOT_FOUND")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("SERVICE_NOT_FOUND"))
+    );
     app.stop().await;
 }

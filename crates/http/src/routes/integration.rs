@@ -165,7 +165,10 @@ pub async fn health(State(state): State<AppState>) -> Result<Response, ApiError>
     Ok((code, Json(body)).into_response())
 }
 
-fn status_of(upstreams: &la_upstream::Upstreams, service: Service) -> Result<UpstreamStatus, ApiError> {
+fn status_of(
+    upstreams: &la_upstream::Upstreams,
+    service: Service,
+) -> Result<UpstreamStatus, ApiError> {
     upstreams
         .status()
         .into_iter()
@@ -239,13 +242,13 @@ const DEFAULT_TEST_TIMEOUT_MS: i64 = 5_000;
 /// I3: one call to the configured base URL of the service (never elsewhere); 400
 /// `TEST_FAILED` with details when it fails or the service is in mock mode.
 pub async fn test(
-    caller: Caller,
+    // Authentication, the per-user limit and the role rule; nothing else is needed.
+    _caller: Caller,
     State(state): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let _ = caller;
     let service = parse_service(&slug)?;
     let request: TestRequest = crate::json::parse_body(&headers, &body)?;
     let mut problems = BTreeMap::new();
@@ -329,11 +332,9 @@ pub async fn test(
         }))
         .into_response()),
         Err(error) => {
-            let last_known = status_of(&upstreams, service).map_or("unknown", |s| {
-                match s.mode {
-                    "mock" => "mock",
-                    _ => health_name(s.health),
-                }
+            let last_known = status_of(&upstreams, service).map_or("unknown", |s| match s.mode {
+                "mock" => "mock",
+                _ => health_name(s.health),
             });
             let reason = match &error {
                 CollectError::MockMode(_) => {
@@ -378,15 +379,15 @@ pub struct MockDataQuery {
 
 /// I4: a labelled synthetic sample, whatever the service's mode (never stored data).
 pub async fn mock_data(
-    caller: Caller,
+    // Authentication, the per-user limit and the role rule; nothing else is needed.
+    _caller: Caller,
     State(state): State<AppState>,
     Path(slug): Path<String>,
     query: Result<Query<MockDataQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let _ = caller;
     let service = parse_service(&slug)?;
-    let Query(query) =
-        query.map_err(|_| ApiError::validation("query", "only `endpoint` and `userId` are allowed"))?;
+    let Query(query) = query
+        .map_err(|_| ApiError::validation("query", "only `endpoint` and `userId` are allowed"))?;
     let user = query
         .user_id
         .as_deref()
@@ -425,11 +426,11 @@ pub async fn mock_data(
 /// I5: closes the breaker (platform-admin only, by the route's access rule). A mock-mode
 /// upstream has no breaker: the answer is the same, closed state.
 pub async fn reset(
-    caller: Caller,
+    // Authentication, the per-user limit and the role rule; nothing else is needed.
+    _caller: Caller,
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let _ = caller;
     let service = parse_service(&slug)?;
     let upstreams = upstreams(&state)?;
     match upstreams.reset_breaker(service) {
@@ -462,11 +463,11 @@ pub struct MetricsQuery {
 /// I6: call statistics per upstream. The figures cover the recent calls this instance made
 /// (a bounded window, reset on restart), whatever `timeframe` says; it is validated and echoed.
 pub async fn metrics(
-    caller: Caller,
+    // Authentication, the per-user limit and the role rule; nothing else is needed.
+    _caller: Caller,
     State(state): State<AppState>,
     query: Result<Query<MetricsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let _ = caller;
     let Query(query) = query
         .map_err(|_| ApiError::validation("query", "only `timeframe` and `service` are allowed"))?;
     let timeframe = query.timeframe.unwrap_or_else(|| "24h".to_owned());
@@ -541,11 +542,9 @@ pub async fn ip_limit(
     next: axum::middleware::Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    if let Err(error) = crate::limits::check_ip(
-        &state,
-        crate::policy::LimitClass::IntegrationStatus,
-        &parts,
-    ) {
+    if let Err(error) =
+        crate::limits::check_ip(&state, crate::policy::LimitClass::IntegrationStatus, &parts)
+    {
         return error.into_response();
     }
     next.run(axum::extract::Request::from_parts(parts, body))

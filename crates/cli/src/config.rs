@@ -79,6 +79,9 @@ pub struct Settings {
     pub ingest_keys: la_app::ingest::IngestKeys,
     /// The job queue's workers and schedules (`data.md` 6).
     pub jobs: JobSettings,
+    /// Mode, base URL and token of each upstream (`LA_UPSTREAM_*`, environment only;
+    /// default: every upstream in mock mode). `serve` builds its I1-I6 registry from it.
+    pub upstreams: la_upstream::UpstreamSettings,
 }
 
 /// The job runtime `serve` starts (environment only: `LA_JOB_*`).
@@ -303,6 +306,8 @@ impl Settings {
             cors_origins,
             ingest_keys,
             jobs: JobSettings::load(&env)?,
+            upstreams: la_upstream::UpstreamSettings::from_lookup(&env)
+                .context("invalid LA_UPSTREAM_* settings")?,
         })
     }
 }

@@ -123,7 +123,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// `learning-analytics collect`: one collection run (decision 6), with a per-upstream report.
 async fn collect(settings: Settings, args: CollectArgs) -> anyhow::Result<()> {
-    use la_upstream::{CollectorOptions, RunStatus, Service, UpstreamSettings, Upstreams};
+    use la_upstream::{RunStatus, Service};
     let env = |key: &str| std::env::var(key).ok();
     // Decision 3: production never fabricates data unless an operator chose mock mode.
     if settings.environment == learning_analytics::config::Environment::Production
@@ -131,15 +131,8 @@ async fn collect(settings: Settings, args: CollectArgs) -> anyhow::Result<()> {
     {
         bail!("in production set LA_UPSTREAM_MODE (http, or mock on purpose) before collecting");
     }
-    let upstream_settings = UpstreamSettings::from_lookup(env)?;
     let only = args.service.as_deref().map(Service::parse).transpose()?;
-    let upstreams = Upstreams::new(
-        &upstream_settings,
-        CollectorOptions {
-            demo: DemoConfig::new(demo_now()),
-            ..CollectorOptions::default()
-        },
-    )?;
+    let upstreams = startup::build_upstreams(&settings.upstreams)?;
     let database = startup::connect_and_migrate(&settings).await?;
     let store = database.collection_store();
     let bar = ProgressBar::new_spinner().with_style(

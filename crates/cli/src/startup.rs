@@ -102,6 +102,8 @@ impl Application {
                 store.clone(),
                 database.jobs(),
             ));
+        let state =
+            state.with_integration(std::sync::Arc::new(build_upstreams(&settings.upstreams)?));
         let router = la_http::router(state);
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -200,6 +202,23 @@ fn job_runtime_plan(
         store: queue,
         config,
     }))
+}
+
+/// The upstream registry of `collect` and of `serve`'s I1-I6 from the `LA_UPSTREAM_*`
+/// settings; mock upstreams generate the demo world anchored at [`crate::demo_now`].
+pub fn build_upstreams(
+    settings: &la_upstream::UpstreamSettings,
+) -> anyhow::Result<la_upstream::Upstreams> {
+    // reqwest is built without a default TLS provider.
+    la_upstream::install_tls_provider();
+    la_upstream::Upstreams::new(
+        settings,
+        la_upstream::CollectorOptions {
+            demo: la_demo::DemoConfig::new(crate::demo_now()),
+            ..la_upstream::CollectorOptions::default()
+        },
+    )
+    .context("cannot build the upstream clients")
 }
 
 /// Connects to the configured database and applies pending migrations.

@@ -43,6 +43,16 @@ pub enum ApiError {
     JobNotCancellable,
     #[error("service unavailable")]
     Unavailable,
+    /// An integration slug outside `api.md` 2.11; the body lists the valid ones.
+    #[error("unknown integration service")]
+    ServiceNotFound { available: Vec<&'static str> },
+    /// I3 failed (`api.md` 2.11): the body adds the fields of `extra` (service, testType,
+    /// result, details, fallback) next to the common ones.
+    #[error("integration test failed")]
+    TestFailed {
+        message: String,
+        extra: Box<serde_json::Map<String, serde_json::Value>>,
+    },
     /// Anything unexpected; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -58,6 +68,9 @@ struct ErrorBody<'a> {
     request_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after: Option<u64>,
+    /// Endpoint-specific fields (`availableServices`, test-failure details; `api.md` 1.5).
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -88,6 +101,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED"),
             ApiError::JobNotCancellable => (StatusCode::CONFLICT, "JOB_NOT_CANCELLABLE"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            ApiError::ServiceNotFound { .. } => (StatusCode::NOT_FOUND, "SERVICE_NOT_FOUND"),
+            ApiError::TestFailed { .. } => (StatusCode::BAD_REQUEST, "TEST_FAILED"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR"),
         }
     }
@@ -120,6 +135,10 @@ impl ApiError {
             }
             ApiError::JobNotCancellable => "Only a pending job can be cancelled.".to_owned(),
             ApiError::Unavailable => "The service is temporarily unavailable.".to_owned(),
+            ApiError::ServiceNotFound { .. } => {
+                "No such integration service; see `availableServices`.".to_owned()
+            }
+            ApiError::TestFailed { message, .. } => message.clone(),
             ApiError::Internal(_) => "An unexpected error occurred.".to_owned(),
         }
     }
@@ -173,6 +192,14 @@ impl IntoResponse for ApiError {
             ApiError::RateLimited { retry_after } => Some(retry_after),
             _ => None,
         };
+        let extra = match &self {
+            ApiError::ServiceNotFound { available } => serde_json::Map::from_iter([(
+                "availableServices".to_owned(),
+                serde_json::Value::from(available.clone()),
+            )]),
+            ApiError::TestFailed { extra, .. } => (**extra).clone(),
+            _ => serde_json::Map::new(),
+        };
         let message = self.message();
         let body = ErrorBody {
             error: code,
@@ -180,6 +207,7 @@ impl IntoResponse for ApiError {
             validation,
             request_id: current_request_id(),
             retry_after,
+            extra,
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(seconds) = retry_after {

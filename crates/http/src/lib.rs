@@ -58,6 +58,8 @@ pub struct AppState {
     pub cors: Arc<cors::CorsPolicy>,
     /// Manual refresh and job status (S3, J1, J2); `None` answers 503.
     pub jobs: Option<la_app::jobs::service::JobsService>,
+    /// The upstream registry behind I1-I6 (`api.md` 2.11); `None` answers 503.
+    pub integration: Option<Arc<la_upstream::Upstreams>>,
 }
 
 impl AppState {
@@ -83,12 +85,19 @@ impl AppState {
             metrics,
             cors: Arc::new(cors::CorsPolicy::default()),
             jobs: None,
+            integration: None,
         }
     }
 
     /// Serves S3, J1 and J2 through this service.
     pub fn with_jobs(mut self, jobs: la_app::jobs::service::JobsService) -> Self {
         self.jobs = Some(jobs);
+        self
+    }
+
+    /// Serves I1-I6 from this registry (the one `serve` builds from the settings).
+    pub fn with_integration(mut self, upstreams: Arc<la_upstream::Upstreams>) -> Self {
+        self.integration = Some(upstreams);
         self
     }
 
@@ -128,6 +137,12 @@ fn handler(id: &str) -> MethodRouter<AppState> {
         "S3" => post(routes::jobs::refresh),
         "J1" => get(routes::jobs::status),
         "J2" => post(routes::jobs::cancel),
+        "I1" => get(routes::integration::health),
+        "I2" => get(routes::integration::service_status),
+        "I3" => post(routes::integration::test),
+        "I4" => get(routes::integration::mock_data),
+        "I5" => post(routes::integration::reset),
+        "I6" => get(routes::integration::metrics),
         other => unreachable!("route {other} has no handler"),
     }
 }
@@ -141,6 +156,12 @@ pub fn router(state: AppState) -> Router {
             route = route.route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 routes::system::ip_limit,
+            ));
+        }
+        if spec.limit == policy::LimitClass::IntegrationStatus {
+            route = route.route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                routes::integration::ip_limit,
             ));
         }
         // Per route, so that ingestion alone takes large bodies; both the declared length

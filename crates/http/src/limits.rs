@@ -49,6 +49,11 @@ impl LimitClass {
             LimitClass::Ingest => (120, 60),
             LimitClass::ManualRefresh => (3, 3_600),
             LimitClass::Jobs => (60, 60),
+            LimitClass::IntegrationStatus => (100, 3_600),
+            LimitClass::IntegrationTest => (10, 60),
+            LimitClass::IntegrationMockData => (100, 3_600),
+            LimitClass::IntegrationReset => (5, 3_600),
+            LimitClass::IntegrationMetrics => (60, 3_600),
         };
         Limit {
             requests,
@@ -93,6 +98,11 @@ impl RateLimits {
             LimitClass::Ingest,
             LimitClass::ManualRefresh,
             LimitClass::Jobs,
+            LimitClass::IntegrationStatus,
+            LimitClass::IntegrationTest,
+            LimitClass::IntegrationMockData,
+            LimitClass::IntegrationReset,
+            LimitClass::IntegrationMetrics,
         ];
         let limiters = classes
             .into_iter()

@@ -202,7 +202,8 @@ struct Error {
     /// Machine code: VALIDATION_ERROR, ACTIVE_ROLE_REQUIRED, UNAUTHORIZED, INVALID_CREDENTIALS,
     /// INVALID_REFRESH_TOKEN, ROLE_NOT_ASSIGNED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED,
     /// PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INSUFFICIENT_PEER_GROUP, RATE_LIMIT_EXCEEDED,
-    /// INTERNAL_ERROR, SERVICE_UNAVAILABLE.
+    /// INTERNAL_ERROR, SERVICE_UNAVAILABLE, SERVICE_NOT_FOUND (adds `availableServices`),
+    /// TEST_FAILED (adds `service`, `testType`, `result`, `details`, `fallback`).
     #[schema(example = "VALIDATION_ERROR")]
     error: String,
     /// An English sentence; never internals.
@@ -414,6 +415,107 @@ struct JobStatusBody {
     error: Option<String>,
 }
 
+/// I1 body (`api.md` 2.11); the same body with 503 when any upstream is not healthy.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationHealthBody {
+    /// healthy or degraded.
+    status: String,
+    timestamp: DateTime<Utc>,
+    /// Display name → `{status: healthy|degraded|unhealthy, responseTime: int?}` (all 9).
+    #[schema(value_type = Object)]
+    services: serde_json::Value,
+    /// Display name → `{isOpen: bool, failureCount: int}`.
+    #[schema(value_type = Object)]
+    circuit_breakers: serde_json::Value,
+    /// `{service, issue, fallback}` for each upstream that is not healthy.
+    #[schema(value_type = Option<Vec<Object>>)]
+    issues: Option<serde_json::Value>,
+}
+
+/// I2 body.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct ServiceStatusBody {
+    /// Display name.
+    service: String,
+    /// healthy, degraded or unhealthy.
+    status: String,
+    response_time: u64,
+    /// `{isOpen, failureCount, lastFailure?, nextAttempt?}`.
+    #[schema(value_type = Object)]
+    circuit_breaker: serde_json::Value,
+    /// `"GET /path"` → `{status, avgResponseTime}`.
+    #[schema(value_type = Object)]
+    endpoints: serde_json::Value,
+    mock_data_available: bool,
+    last_health_check: DateTime<Utc>,
+}
+
+/// I3 request.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationTestRequest {
+    /// connectivity, endpoint or mock-data.
+    test_type: String,
+    /// A contract path starting with `/` (≤ 256 characters); required for `endpoint`.
+    endpoint: Option<String>,
+    /// 1000-30000 ms, default 5000.
+    timeout: Option<u32>,
+}
+
+/// I3 success (failures: 400 TEST_FAILED).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationTestResult {
+    service: String,
+    test_type: String,
+    /// success.
+    result: String,
+    response_time: u64,
+    /// `{statusCode, responseSize, headers}`.
+    #[schema(value_type = Object)]
+    details: serde_json::Value,
+    timestamp: DateTime<Utc>,
+}
+
+/// I4 body: synthetic data only.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct MockDataBody {
+    service: String,
+    endpoint: String,
+    #[schema(value_type = Object)]
+    mock_data: serde_json::Value,
+    /// `{generatedAt, dataVersion, coverage, lastUpdated}`.
+    #[schema(value_type = Object)]
+    metadata: serde_json::Value,
+}
+
+/// I5 body.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct BreakerResetBody {
+    service: String,
+    /// `{isOpen: false, failureCount: 0, lastFailure: null, nextAttempt: null, resetAt}`.
+    #[schema(value_type = Object)]
+    circuit_breaker: serde_json::Value,
+    message: String,
+}
+
+/// I6 body.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct IntegrationMetricsBody {
+    timeframe: String,
+    /// Display name → call figures.
+    #[schema(value_type = Object)]
+    services: serde_json::Value,
+    #[schema(value_type = Object)]
+    summary: serde_json::Value,
+    generated_at: DateTime<Utc>,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -446,7 +548,14 @@ struct JobStatusBody {
         IngestDeleteResponse,
         ManualRefreshRequest,
         RefreshQueued,
-        JobStatusBody
+        JobStatusBody,
+        IntegrationHealthBody,
+        ServiceStatusBody,
+        IntegrationTestRequest,
+        IntegrationTestResult,
+        MockDataBody,
+        BreakerResetBody,
+        IntegrationMetricsBody
     ))
 )]
 struct Components;
@@ -676,6 +785,36 @@ fn describe(id: &str) -> Option<Description> {
             Json("JobStatusBody"),
         ),
         "J2" => ("jobs", "Cancel a pending job", Json("JobStatusBody")),
+        "I1" => (
+            "integration",
+            "Health of the nine upstreams (503 with the same body unless all are healthy)",
+            Json("IntegrationHealthBody"),
+        ),
+        "I2" => (
+            "integration",
+            "Status of one upstream",
+            Json("ServiceStatusBody"),
+        ),
+        "I3" => (
+            "integration",
+            "One test call to the upstream's configured base URL",
+            Json("IntegrationTestResult"),
+        ),
+        "I4" => (
+            "integration",
+            "Labelled synthetic sample of an upstream's data",
+            Json("MockDataBody"),
+        ),
+        "I5" => (
+            "integration",
+            "Close an upstream's circuit breaker",
+            Json("BreakerResetBody"),
+        ),
+        "I6" => (
+            "integration",
+            "Upstream call metrics",
+            Json("IntegrationMetricsBody"),
+        ),
         _ => return None,
     };
     Some(Description { tag, summary, body })
@@ -813,6 +952,29 @@ fn error_statuses(spec: &RouteSpec, body: &Body) -> BTreeMap<u16, String> {
                 add(409, "JOB_NOT_CANCELLABLE: the job is no longer pending");
             }
         }
+        "I2" | "I3" | "I4" | "I5" => {
+            add(
+                404,
+                "SERVICE_NOT_FOUND: unknown service slug (`availableServices` lists them)",
+            );
+            if spec.id == "I3" {
+                add(
+                    400,
+                    "VALIDATION_ERROR: `testType`, `endpoint` or `timeout`; TEST_FAILED: the \
+                     call failed (with `details` and `fallback`)",
+                );
+            }
+            if spec.id == "I4" {
+                add(400, "VALIDATION_ERROR: bad `endpoint` or `userId`");
+            }
+            if spec.id == "I2" {
+                add(503, "SERVICE_UNAVAILABLE: no upstream registry");
+            }
+        }
+        "I6" => {
+            add(400, "VALIDATION_ERROR: bad `timeframe`");
+            add(404, "SERVICE_NOT_FOUND: unknown `service`");
+        }
         _ => {}
     }
     if spec.limit == policy::LimitClass::Ingest {
@@ -850,6 +1012,22 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
             "recommendationId" => "Recommendation id (UUID) from the caller's AS-004.17 output",
             _ => "Id (UUID)",
         };
+        if name == "serviceName" {
+            let slugs: Vec<&str> = la_upstream::Service::ALL
+                .into_iter()
+                .filter(|s| s.is_pulled())
+                .map(la_upstream::Service::slug)
+                .collect();
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .description(Some("Upstream service slug (`api.md` 2.11)"))
+                    .schema(Some(string_schema(&slugs, None))),
+            );
+            continue;
+        }
         if name == "entity" {
             op = op.parameter(
                 ParameterBuilder::new()
@@ -971,6 +1149,37 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
             );
         }
     }
+    let queries: &[(&str, &[&str], Option<&str>, &str)] = match spec.id {
+        "I4" => &[
+            ("endpoint", &[], None, "Contract path the sample stands for"),
+            (
+                "userId",
+                &[],
+                None,
+                "Synthetic user id (UUID) to centre the sample on",
+            ),
+        ],
+        "I6" => &[
+            (
+                "timeframe",
+                &["1h", "24h", "7d", "30d"],
+                Some("24h"),
+                "Echoed; figures cover this instance's recent calls",
+            ),
+            ("service", &[], None, "Only this upstream (slug)"),
+        ],
+        _ => &[],
+    };
+    for (name, values, default, text) in queries {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(*text))
+                .schema(Some(string_schema(values, *default))),
+        );
+    }
     let request = match spec.id {
         "A1" => Some("LoginRequest"),
         "A2" => Some("RefreshRequest"),
@@ -979,6 +1188,7 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
         "IN1" => Some("IngestRequest"),
         "IN2" => Some("IngestDeleteRequest"),
         "S3" => Some("ManualRefreshRequest"),
+        "I3" => Some("IntegrationTestRequest"),
         _ => None,
     };
     if let Some(name) = request {
@@ -1015,6 +1225,20 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
     // S3 queues work: 202 Accepted (`api.md` 2.9).
     let success = if spec.id == "S3" { "202" } else { "200" };
     op = op.response(success, ok.build());
+    if spec.id == "I1" {
+        op = op.response(
+            "503",
+            ResponseBuilder::new()
+                .description("Some upstream is not healthy: the same body, `status: degraded`")
+                .content(
+                    JSON,
+                    ContentBuilder::new()
+                        .schema(Some(schema_ref("IntegrationHealthBody")))
+                        .build(),
+                )
+                .build(),
+        );
+    }
     if spec.id == "S1" {
         op = op.response(
             "503",
@@ -1030,7 +1254,7 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
         );
     }
     for (status, text) in error_statuses(spec, &described.body) {
-        if spec.id == "S1" && status == 503 {
+        if (spec.id == "S1" || spec.id == "I1") && status == 503 {
             continue;
         }
         op = op.response(status.to_string(), error_response(&text));

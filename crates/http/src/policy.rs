@@ -52,6 +52,16 @@ pub enum LimitClass {
     ManualRefresh,
     /// Job status and cancel (J1, J2): 60 per minute per user.
     Jobs,
+    /// Integration service status (I2): 100 per hour per IP.
+    IntegrationStatus,
+    /// Integration test call (I3): 10 per minute per user.
+    IntegrationTest,
+    /// Integration mock data (I4): 100 per hour per user.
+    IntegrationMockData,
+    /// Circuit-breaker reset (I5): 5 per hour per user.
+    IntegrationReset,
+    /// Integration metrics (I6): 60 per hour per user.
+    IntegrationMetrics,
 }
 
 /// What the route's path addresses, for ownership checks.
@@ -375,6 +385,56 @@ pub const ROUTES: &[RouteSpec] = &[
         Optional,
         None,
         Jobs
+    ),
+    // Integration (`api.md` 2.11): I1 is public like health (1000/h/IP), I2 public with its
+    // own IP limit.
+    route!(
+        "I1",
+        GET,
+        "/api/v1/integration/health",
+        Ignored,
+        None,
+        System
+    ),
+    route!(
+        "I2",
+        GET,
+        "/api/v1/integration/services/{serviceName}/status",
+        Ignored,
+        None,
+        IntegrationStatus
+    ),
+    route!(
+        "I3",
+        POST,
+        "/api/v1/integration/services/{serviceName}/test",
+        Optional,
+        None,
+        IntegrationTest
+    ),
+    route!(
+        "I4",
+        GET,
+        "/api/v1/integration/mock-data/{serviceName}",
+        Optional,
+        None,
+        IntegrationMockData
+    ),
+    route!(
+        "I5",
+        POST,
+        "/api/v1/integration/circuit-breaker/{serviceName}/reset",
+        OneOf(PLATFORM_ADMIN),
+        None,
+        IntegrationReset
+    ),
+    route!(
+        "I6",
+        GET,
+        "/api/v1/integration/metrics",
+        Optional,
+        None,
+        IntegrationMetrics
     ),
     // Not in `api.md` 2.1: the API description and its browsable page, public like health.
     route!("D-OAS", GET, "/api/openapi.json", Ignored, None, System),

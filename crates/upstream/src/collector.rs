@@ -340,6 +340,25 @@ impl Upstreams {
         })
     }
 
+    /// I3 `connectivity`: one `GET <base>/health`, bypassing (and not updating) the breaker.
+    pub async fn test_connectivity(
+        &self,
+        service: Service,
+        timeout: std::time::Duration,
+    ) -> Result<TestCall, CollectError> {
+        let Some(Source::Http(t)) = self.sources.get(&service) else {
+            return Err(match self.sources.get(&service) {
+                Some(_) => CollectError::MockMode(service),
+                None => CollectError::NotConfigured(service),
+            });
+        };
+        let (status, latency) = t.connectivity(timeout).await?;
+        Ok(TestCall {
+            status,
+            response_ms: u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
     /// I4: a labelled synthetic sample of the upstream's data (any pulled upstream,
     /// whatever its mode; decision 7).
     pub fn mock_sample(

@@ -555,6 +555,15 @@ impl Transport {
         self.probe(url, timeout).await
     }
 
+    /// The I3 connectivity test: one `GET <base>/health` with `timeout`; any HTTP answer
+    /// proves reachability. Neither the breaker nor the last probe is touched.
+    pub async fn connectivity(&self, timeout: Duration) -> Result<(u16, Duration), CallError> {
+        let base = self.config.base_url.as_str().trim_end_matches('/');
+        let url = Url::parse(&format!("{base}/health"))
+            .map_err(|e| CallError::InvalidRequest(e.to_string()))?;
+        self.probe(url, timeout).await
+    }
+
     /// The health probe (`integration.md` 10.1): `GET <base>/health`; any HTTP answer
     /// proves reachability. Does not feed the breaker.
     pub async fn health_probe(&self, timeout: Duration) -> ProbeResult {

@@ -32,7 +32,8 @@ fn owner<'a>(spec: &RouteSpec, users: &'a Users) -> (&'a Session, &'static str) 
         | "P2" | "P3" | "P4" | "G1" | "G2" | "G3" | "G4" | "G5" => (&users.learner, "learner"),
         "T1" | "T2" | "T3" | "T4" | "T5" => (&users.trainer, "trainer"),
         "O1" | "O2" | "O3" | "O4" | "O5" => (&users.org_admin, "org-admin"),
-        "IN1" | "IN2" => (&users.platform_admin, "platform-admin"),
+        "IN1" | "IN2" | "I5" => (&users.platform_admin, "platform-admin"),
+        "I3" | "I4" | "I6" => (&users.learner, "learner"),
         "S3" | "J1" | "J2" => (&users.learner, "learner"),
         other => panic!("route {other} has no entry in the access matrix"),
     }
@@ -62,6 +63,7 @@ fn path_for(spec: &RouteSpec, id: &str) -> String {
         .replace("{trainerId}", id)
         .replace("{orgId}", id)
         .replace("{entity}", "skills")
+        .replace("{serviceName}", "directory")
         // Any id: the matrix checks access; the real item is the recommendations test's.
         .replace("{recommendationId}", "00000000-0000-4000-8000-000000000000")
 }
@@ -87,6 +89,8 @@ fn body_for(spec: &RouteSpec) -> Option<serde_json::Value> {
         "IN2" => Some(serde_json::json!({"keys": ["access-matrix-skill"]})),
         "G5" => Some(serde_json::json!({"optOutLeaderboards": false, "shareAchievements": true})),
         "P4" => Some(serde_json::json!({"status": "saved"})),
+        // Needs no upstream: succeeds in the matrix's all-mock server.
+        "I3" => Some(serde_json::json!({"testType": "mock-data"})),
         _ => None,
     }
 }

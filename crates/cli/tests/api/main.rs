@@ -7,6 +7,7 @@ mod cli;
 mod cors;
 mod helpers;
 mod ingest;
+mod integration;
 mod jobs;
 mod metrics;
 mod openapi;

@@ -1,15 +1,16 @@
 //! Upstream collection on both databases (`la_app::ports::CollectionStore`): the roster the
 //! collectors pull for, and each run's outcome in `source_status` (decision 9).
 
+use crate::cells::RowCursor;
+use crate::common::Binder;
+use crate::decode::Cells;
 use crate::error::store_error;
-use crate::value::sqlite_timestamp;
-use crate::{PgStore, SqliteStore};
-use async_trait::async_trait;
+use crate::sessions::execute;
+use crate::value::Value;
 use chrono::{DateTime, Utc};
-use la_app::ports::{CollectionStore, KnownId, Roster, SourceStatus, StoreError};
+use la_app::ports::{KnownId, Roster, SourceStatus, StoreError};
 use la_domain::model::{DataSource, EntityKind};
-use sqlx::Row;
-use uuid::Uuid;
+use sqlx::{AssertSqlSafe, Database, Executor, IntoArguments, Pool};
 
 /// Tables with an `external_id` column, in the order of [`Roster`]'s lists.
 const ROSTER: [&str; 4] = [
@@ -19,16 +20,10 @@ const ROSTER: [&str; 4] = [
     "SELECT id, external_id FROM content_items ORDER BY id",
 ];
 
-const SQLITE_SUCCESS: &str = "INSERT INTO source_status (source, entity, last_success_at) \
-     VALUES (?, ?, ?) ON CONFLICT (source, entity) DO UPDATE SET \
-     last_success_at = excluded.last_success_at";
-const SQLITE_FAILURE: &str = "INSERT INTO source_status (source, entity, last_failure_at, last_error) \
-     VALUES (?, ?, ?, ?) ON CONFLICT (source, entity) DO UPDATE SET \
-     last_failure_at = excluded.last_failure_at, last_error = excluded.last_error";
-const PG_SUCCESS: &str = "INSERT INTO source_status (source, entity, last_success_at) \
+const SUCCESS: &str = "INSERT INTO source_status (source, entity, last_success_at) \
      VALUES ($1, $2, $3) ON CONFLICT (source, entity) DO UPDATE SET \
      last_success_at = excluded.last_success_at";
-const PG_FAILURE: &str = "INSERT INTO source_status (source, entity, last_failure_at, last_error) \
+const FAILURE: &str = "INSERT INTO source_status (source, entity, last_failure_at, last_error) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (source, entity) DO UPDATE SET \
      last_failure_at = excluded.last_failure_at, last_error = excluded.last_error";
 const STATUSES: &str = "SELECT source, entity, last_success_at, last_failure_at, last_error, \
@@ -59,187 +54,152 @@ fn status(
     })
 }
 
-fn sqlite_ts(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    text.map(|t| {
-        DateTime::parse_from_rfc3339(&t)
-            .map(|ts| ts.with_timezone(&Utc))
-            .map_err(|e| StoreError::Corrupt(format!("source_status time `{t}`: {e}")))
-    })
-    .transpose()
+/// Every row of `sql` (no parameters), decoded by `decode`.
+async fn fetch_all<DB, T>(
+    pool: &Pool<DB>,
+    sql: &'static str,
+    decode: impl for<'r> Fn(&mut RowCursor<'r, DB::Row>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
+    let rows = sqlx::query_with::<DB, _>(AssertSqlSafe(sql), DB::Arguments::default())
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    rows.iter()
+        .map(|row| decode(&mut RowCursor::new(row)))
+        .collect()
 }
 
-#[async_trait]
-impl CollectionStore for SqliteStore {
-    async fn roster(&self) -> Result<Roster, StoreError> {
-        let mut lists: Vec<Vec<KnownId>> = Vec::with_capacity(ROSTER.len());
-        for sql in ROSTER {
-            let rows = sqlx::query(sql)
-                .fetch_all(self.pool())
-                .await
-                .map_err(store_error)?;
-            let mut list = Vec::with_capacity(rows.len());
-            for r in &rows {
-                list.push(KnownId {
-                    id: r.try_get::<Uuid, _>(0).map_err(store_error)?,
-                    external_id: r.try_get(1).map_err(store_error)?,
-                });
-            }
-            lists.push(list);
-        }
-        Ok(roster(lists))
-    }
-
-    async fn record_source_success(
-        &self,
-        source: DataSource,
-        entities: &[EntityKind],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        for entity in entities {
-            sqlx::query(SQLITE_SUCCESS)
-                .bind(source.as_str())
-                .bind(entity.as_str())
-                .bind(sqlite_timestamp(&at))
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn record_source_failure(
-        &self,
-        source: DataSource,
-        entities: &[EntityKind],
-        at: DateTime<Utc>,
-        error: &str,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        for entity in entities {
-            sqlx::query(SQLITE_FAILURE)
-                .bind(source.as_str())
-                .bind(entity.as_str())
-                .bind(sqlite_timestamp(&at))
-                .bind(short(error))
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError> {
-        let rows = sqlx::query(STATUSES)
-            .fetch_all(self.pool())
-            .await
-            .map_err(store_error)?;
-        rows.iter()
-            .map(|r| {
-                let source: String = r.try_get(0).map_err(store_error)?;
-                let entity: String = r.try_get(1).map_err(store_error)?;
-                status(
-                    &source,
-                    &entity,
-                    sqlite_ts(r.try_get(2).map_err(store_error)?)?,
-                    sqlite_ts(r.try_get(3).map_err(store_error)?)?,
-                    r.try_get(4).map_err(store_error)?,
-                    r.try_get(5).map_err(store_error)?,
-                )
+pub(crate) async fn roster<DB>(pool: &Pool<DB>) -> Result<Roster, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let mut lists: Vec<Vec<KnownId>> = Vec::with_capacity(ROSTER.len());
+    for sql in ROSTER {
+        lists.push(
+            fetch_all(pool, sql, |c| {
+                Ok(KnownId {
+                    id: c.uuid()?,
+                    external_id: c.opt_text()?,
+                })
             })
-            .collect()
+            .await?,
+        );
     }
-}
-
-#[async_trait]
-impl CollectionStore for PgStore {
-    async fn roster(&self) -> Result<Roster, StoreError> {
-        let mut lists: Vec<Vec<KnownId>> = Vec::with_capacity(ROSTER.len());
-        for sql in ROSTER {
-            let rows = sqlx::query(sql)
-                .fetch_all(self.pool())
-                .await
-                .map_err(store_error)?;
-            let mut list = Vec::with_capacity(rows.len());
-            for r in &rows {
-                list.push(KnownId {
-                    id: r.try_get::<Uuid, _>(0).map_err(store_error)?,
-                    external_id: r.try_get(1).map_err(store_error)?,
-                });
-            }
-            lists.push(list);
-        }
-        Ok(roster(lists))
-    }
-
-    async fn record_source_success(
-        &self,
-        source: DataSource,
-        entities: &[EntityKind],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        for entity in entities {
-            sqlx::query(PG_SUCCESS)
-                .bind(source.as_str())
-                .bind(entity.as_str())
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn record_source_failure(
-        &self,
-        source: DataSource,
-        entities: &[EntityKind],
-        at: DateTime<Utc>,
-        error: &str,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.map_err(store_error)?;
-        for entity in entities {
-            sqlx::query(PG_FAILURE)
-                .bind(source.as_str())
-                .bind(entity.as_str())
-                .bind(at)
-                .bind(short(error))
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        }
-        tx.commit().await.map_err(store_error)
-    }
-
-    async fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError> {
-        let rows = sqlx::query(STATUSES)
-            .fetch_all(self.pool())
-            .await
-            .map_err(store_error)?;
-        rows.iter()
-            .map(|r| {
-                let source: String = r.try_get(0).map_err(store_error)?;
-                let entity: String = r.try_get(1).map_err(store_error)?;
-                status(
-                    &source,
-                    &entity,
-                    r.try_get(2).map_err(store_error)?,
-                    r.try_get(3).map_err(store_error)?,
-                    r.try_get(4).map_err(store_error)?,
-                    r.try_get(5).map_err(store_error)?,
-                )
-            })
-            .collect()
-    }
-}
-
-fn roster(lists: Vec<Vec<KnownId>>) -> Roster {
     let mut lists = lists.into_iter();
-    Roster {
+    Ok(Roster {
         organizations: lists.next().unwrap_or_default(),
         users: lists.next().unwrap_or_default(),
         courses: lists.next().unwrap_or_default(),
         content_items: lists.next().unwrap_or_default(),
-    }
+    })
 }
+
+/// Upserts one outcome row per entity in one transaction; `error` marks a failure.
+pub(crate) async fn record_outcome<DB>(
+    pool: &Pool<DB>,
+    source: DataSource,
+    entities: &[EntityKind],
+    at: DateTime<Utc>,
+    error: Option<&str>,
+    bind: Binder<DB>,
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
+    let mut tx = pool.begin().await.map_err(store_error)?;
+    for entity in entities {
+        let mut params = vec![
+            Value::Text(Some(source.as_str().to_owned())),
+            Value::Text(Some(entity.as_str().to_owned())),
+            Value::Ts(Some(at)),
+        ];
+        let sql = match error {
+            None => SUCCESS,
+            Some(error) => {
+                params.push(Value::Text(Some(short(error))));
+                FAILURE
+            }
+        };
+        execute(&mut *tx, sql, params, bind).await?;
+    }
+    tx.commit().await.map_err(store_error)
+}
+
+pub(crate) async fn source_statuses<DB>(pool: &Pool<DB>) -> Result<Vec<SourceStatus>, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    fetch_all(pool, STATUSES, |c| {
+        let source = c.text()?;
+        let entity = c.text()?;
+        status(
+            &source,
+            &entity,
+            c.opt_ts()?,
+            c.opt_ts()?,
+            c.opt_text()?,
+            c.opt_i64()?.unwrap_or(0),
+        )
+    })
+    .await
+}
+
+/// Implements `CollectionStore` for an adapter with a `pool` field and a `bind` function.
+macro_rules! collection_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl la_app::ports::CollectionStore for $store {
+            async fn roster(&self) -> Result<la_app::ports::Roster, la_app::ports::StoreError> {
+                crate::collection::roster(&self.pool).await
+            }
+
+            async fn record_source_success(
+                &self,
+                source: la_domain::model::DataSource,
+                entities: &[la_domain::model::EntityKind],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), la_app::ports::StoreError> {
+                crate::collection::record_outcome(&self.pool, source, entities, at, None, bind)
+                    .await
+            }
+
+            async fn record_source_failure(
+                &self,
+                source: la_domain::model::DataSource,
+                entities: &[la_domain::model::EntityKind],
+                at: chrono::DateTime<chrono::Utc>,
+                error: &str,
+            ) -> Result<(), la_app::ports::StoreError> {
+                crate::collection::record_outcome(
+                    &self.pool,
+                    source,
+                    entities,
+                    at,
+                    Some(error),
+                    bind,
+                )
+                .await
+            }
+
+            async fn source_statuses(
+                &self,
+            ) -> Result<Vec<la_app::ports::SourceStatus>, la_app::ports::StoreError> {
+                crate::collection::source_statuses(&self.pool).await
+            }
+        }
+    };
+}
+pub(crate) use collection_store;

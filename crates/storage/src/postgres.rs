@@ -116,6 +116,7 @@ crate::jobs::job_ports!(PgStore, sqlx::Postgres, true);
 crate::sessions::session_store!(PgStore);
 crate::preferences::preference_store!(PgStore);
 crate::preferences::recommendation_state_store!(PgStore);
+crate::collection::collection_store!(PgStore);
 
 impl PgStore {
     /// Upserts rows of a service table through `UNNEST`, in one transaction.

@@ -198,6 +198,19 @@ impl IntoResponse for ApiError {
                 serde_json::Value::from(available.clone()),
             )]),
             ApiError::TestFailed { extra, .. } => (**extra).clone(),
+            // `api.md` 2.9 (S3) names the moment as well as the wait; every 429 gives both.
+            ApiError::RateLimited { retry_after } => {
+                let now = chrono::Utc::now();
+                let wait = i64::try_from(*retry_after)
+                    .ok()
+                    .and_then(chrono::Duration::try_seconds)
+                    .unwrap_or_default();
+                let at = now.checked_add_signed(wait).unwrap_or(now);
+                serde_json::Map::from_iter([(
+                    "nextAllowedAt".to_owned(),
+                    serde_json::Value::from(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                )])
+            }
             _ => serde_json::Map::new(),
         };
         let message = self.message();

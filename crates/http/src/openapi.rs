@@ -214,6 +214,8 @@ struct Error {
     request_id: String,
     /// On 429: seconds, equals `Retry-After`.
     retry_after: Option<u64>,
+    /// On 429: when the next request is allowed (now + `retryAfter`; `api.md` 2.9 S3).
+    next_allowed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]

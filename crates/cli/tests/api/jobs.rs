@@ -235,7 +235,19 @@ async fn the_fourth_refresh_within_an_hour_is_refused() {
     let refused = refresh(&app, &learner.token, "learner", body).await;
     assert_eq!(refused.status(), 429);
     let error: Value = refused.json().await.unwrap();
-    assert!(error["retryAfter"].as_u64().unwrap() > 0);
+    let retry_after = error["retryAfter"].as_u64().unwrap();
+    assert!(retry_after > 0);
+    // `nextAllowedAt` is now + retryAfter (give or take the request's own second).
+    let next: chrono::DateTime<chrono::Utc> = error["nextAllowedAt"]
+        .as_str()
+        .expect("nextAllowedAt")
+        .parse()
+        .unwrap();
+    let expected = chrono::Utc::now() + chrono::Duration::seconds(retry_after as i64);
+    assert!(
+        (next - expected).num_seconds().abs() <= 2,
+        "{next} vs {expected}"
+    );
     app.stop().await;
 }
 

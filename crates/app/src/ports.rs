@@ -266,21 +266,8 @@ pub struct Preferences {
     pub share_achievements: bool,
 }
 
-impl Default for Preferences {
-    /// Nobody has chosen yet: on the leaderboards, achievements shared (`user_preferences`
-    /// column defaults).
-    fn default() -> Self {
-        Preferences {
-            opt_out_leaderboards: false,
-            share_achievements: true,
-        }
-    }
-}
-
 #[async_trait]
 pub trait PreferenceStore: Send + Sync {
-    /// The user's stored choices, or the defaults.
-    async fn preferences(&self, user: UserId) -> Result<Preferences, StoreError>;
     /// Stores the user's choices (the user must exist).
     async fn set_preferences(
         &self,

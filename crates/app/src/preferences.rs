@@ -36,7 +36,7 @@ impl PreferenceService {
         PreferenceService { store }
     }
 
-    /// Stores `preferences` for an existing user and returns what is stored.
+    /// Stores `preferences` for an existing user and returns them.
     pub async fn set(
         &self,
         user: UserId,
@@ -48,14 +48,7 @@ impl PreferenceService {
         self.store
             .set_preferences(user, preferences, Utc::now())
             .await?;
-        Ok(self.store.preferences(user).await?)
-    }
-
-    pub async fn get(&self, user: UserId) -> Result<Preferences, PreferenceError> {
-        if self.store.user_profile(user).await?.is_none() {
-            return Err(PreferenceError::UnknownUser);
-        }
-        Ok(self.store.preferences(user).await?)
+        Ok(preferences)
     }
 }
 

@@ -11,33 +11,6 @@ use la_app::ports::{Preferences, StoreError};
 use la_domain::UserId;
 use sqlx::{AssertSqlSafe, Database, Executor, IntoArguments, Pool};
 
-pub(crate) async fn preferences<DB>(
-    pool: &Pool<DB>,
-    user: UserId,
-    bind: Binder<DB>,
-) -> Result<Preferences, StoreError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'r> RowCursor<'r, DB::Row>: Cells,
-{
-    let stored = fetch_optional(
-        pool,
-        "SELECT opt_out_leaderboards, share_achievements FROM user_preferences WHERE user_id = $1",
-        vec![Value::Uuid(Some(user.0))],
-        bind,
-        |c| {
-            Ok(Preferences {
-                opt_out_leaderboards: c.bool()?,
-                share_achievements: c.bool()?,
-            })
-        },
-    )
-    .await?;
-    Ok(stored.unwrap_or_default())
-}
-
 pub(crate) async fn set_preferences<DB>(
     pool: &Pool<DB>,
     user: UserId,
@@ -96,13 +69,6 @@ macro_rules! preference_store {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl la_app::ports::PreferenceStore for $store {
-            async fn preferences(
-                &self,
-                user: la_domain::UserId,
-            ) -> Result<la_app::ports::Preferences, la_app::ports::StoreError> {
-                crate::preferences::preferences(&self.pool, user, bind).await
-            }
-
             async fn set_preferences(
                 &self,
                 user: la_domain::UserId,

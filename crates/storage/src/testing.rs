@@ -100,3 +100,20 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+/// Writes a generated dataset as mock-source rows synced at `now` (the seeding step of the
+/// batch and job tests).
+pub async fn write_mock(
+    db: &Database,
+    data: &la_domain::model::Dataset,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let provenance = la_domain::model::Provenance {
+        source: la_domain::model::DataSource::Mock,
+        synced_at: now,
+    };
+    db.store()
+        .write_dataset(data, provenance)
+        .await
+        .expect("writing the test dataset");
+}

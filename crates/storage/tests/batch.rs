@@ -8,7 +8,6 @@ use la_app::results::{ResultStatus, StoredResult, SubjectType};
 use la_demo::DemoConfig;
 use la_domain::Role;
 use la_domain::analytics::Window;
-use la_domain::model::{DataSource, Provenance};
 use la_storage::testing::TestDatabase;
 use std::sync::Arc;
 
@@ -68,16 +67,7 @@ async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
     config.courses = 8;
     config.second_org_learners = 12;
     let data = la_demo::generate(&config);
-    store
-        .write_dataset(
-            &data,
-            Provenance {
-                source: DataSource::Mock,
-                synced_at: now,
-            },
-        )
-        .await
-        .unwrap();
+    la_storage::testing::write_mock(&db, &data, now).await;
 
     let options = BatchOptions {
         now,

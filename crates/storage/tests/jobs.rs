@@ -610,7 +610,6 @@ async fn retention_removes_old_terminal_jobs_only() {
 
 #[tokio::test]
 async fn a_manual_refresh_recomputes_the_subjects_analytics() {
-    use la_domain::model::{DataSource, Provenance};
     let test_db = TestDatabase::create().await;
     let db = test_db.migrated().await;
     let (store, queue) = (db.store(), db.jobs());
@@ -621,16 +620,7 @@ async fn a_manual_refresh_recomputes_the_subjects_analytics() {
     config.courses = 5;
     config.second_org_learners = 0;
     let data = la_demo::generate(&config);
-    store
-        .write_dataset(
-            &data,
-            Provenance {
-                source: DataSource::Mock,
-                synced_at: now,
-            },
-        )
-        .await
-        .unwrap();
+    la_storage::testing::write_mock(&db, &data, now).await;
     let user = data
         .users
         .iter()
@@ -686,7 +676,6 @@ async fn a_manual_refresh_recomputes_the_subjects_analytics() {
 
 #[tokio::test]
 async fn the_daily_batch_plans_chunks_that_workers_run() {
-    use la_domain::model::{DataSource, Provenance};
     let test_db = TestDatabase::create().await;
     let db = test_db.migrated().await;
     let (store, queue) = (db.store(), db.jobs());
@@ -697,16 +686,7 @@ async fn the_daily_batch_plans_chunks_that_workers_run() {
     config.courses = 4;
     config.second_org_learners = 12;
     let data = la_demo::generate(&config);
-    store
-        .write_dataset(
-            &data,
-            Provenance {
-                source: DataSource::Mock,
-                synced_at: now,
-            },
-        )
-        .await
-        .unwrap();
+    la_storage::testing::write_mock(&db, &data, now).await;
     let day = now.date_naive();
     let batch = jobs::daily_batch_job(day, now);
     queue

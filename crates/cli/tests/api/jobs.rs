@@ -29,6 +29,33 @@ async fn job(app: &TestApp, token: &str, role: Option<&str>, id: &str) -> reqwes
     .expect("request")
 }
 
+async fn cancel(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
+    app.request(
+        Method::POST,
+        &format!("/api/v1/jobs/{id}/cancel"),
+        Some(token),
+        None,
+    )
+    .send()
+    .await
+    .expect("request")
+}
+
+/// Polls J1 as the owner until the job is terminal (or a minute has passed); its last body.
+async fn wait_until_terminal(app: &TestApp, token: &str, id: &str) -> Value {
+    let mut status = Value::Null;
+    for _ in 0..240 {
+        let response = job(app, token, None, id).await;
+        assert_eq!(response.status(), 200);
+        status = response.json().await.unwrap();
+        if status["status"] == "completed" || status["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    status
+}
+
 #[tokio::test]
 async fn a_manual_refresh_is_queued_run_and_visible_to_its_owner_only() {
     let app = spawn_app_with(SpawnOptions::demo()).await;
@@ -67,16 +94,7 @@ async fn a_manual_refresh_is_queued_run_and_visible_to_its_owner_only() {
     let id = body["jobId"].as_str().unwrap().to_owned();
 
     // The service's workers run it; the owner polls J1 until it is terminal.
-    let mut status = Value::Null;
-    for _ in 0..240 {
-        let response = job(&app, &learner.token, None, &id).await;
-        assert_eq!(response.status(), 200);
-        status = response.json().await.unwrap();
-        if status["status"] == "completed" || status["status"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
+    let status = wait_until_terminal(&app, &learner.token, &id).await;
     assert_eq!(status["status"], "completed", "{status}");
     assert_eq!(status["type"], "manual-analytics-refresh");
     assert_eq!(status["role"], "learner");
@@ -97,16 +115,7 @@ async fn a_manual_refresh_is_queued_run_and_visible_to_its_owner_only() {
         200
     );
     // Terminal jobs cannot be cancelled.
-    let cancel = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/jobs/{id}/cancel"),
-            Some(&learner.token),
-            None,
-        )
-        .send()
-        .await
-        .unwrap();
+    let cancel = cancel(&app, &learner.token, &id).await;
     assert_eq!(cancel.status(), 409);
     let body: Value = cancel.json().await.unwrap();
     assert_eq!(body["error"], "JOB_NOT_CANCELLABLE");
@@ -142,16 +151,7 @@ async fn pending_refreshes_merge_and_can_be_cancelled() {
     );
     assert_eq!(second["queuedAnalytics"], json!(["velocity", "engagement"]));
     let id = first["jobId"].as_str().unwrap();
-    let cancelled = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/jobs/{id}/cancel"),
-            Some(&learner.token),
-            None,
-        )
-        .send()
-        .await
-        .unwrap();
+    let cancelled = cancel(&app, &learner.token, id).await;
     assert_eq!(cancelled.status(), 200);
     let cancelled: Value = cancelled.json().await.unwrap();
     assert_eq!(cancelled["status"], "cancelled");

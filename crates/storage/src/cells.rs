@@ -75,8 +75,9 @@ impl Cells for RowCursor<'_, SqliteRow> {
         })
         .transpose()
     }
-    fn opt_json_text(&mut self) -> DecodeResult<Option<String>> {
-        self.opt_text()
+    fn opt_bytes(&mut self) -> DecodeResult<Option<Vec<u8>>> {
+        let i = self.advance();
+        self.row.try_get(i).map_err(store_error)
     }
     fn opt_json(&mut self) -> DecodeResult<Option<serde_json::Value>> {
         let text = self.opt_text()?;
@@ -134,11 +135,9 @@ impl Cells for RowCursor<'_, PgRow> {
         let i = self.advance();
         self.row.try_get(i).map_err(store_error)
     }
-    fn opt_json_text(&mut self) -> DecodeResult<Option<String>> {
+    fn opt_bytes(&mut self) -> DecodeResult<Option<Vec<u8>>> {
         let i = self.advance();
-        let raw: Option<sqlx::types::Json<Box<serde_json::value::RawValue>>> =
-            self.row.try_get(i).map_err(store_error)?;
-        Ok(raw.map(|json| json.0.get().to_owned()))
+        self.row.try_get(i).map_err(store_error)
     }
     fn last_column(&self) -> String {
         column_name(self.row, self.next.saturating_sub(1))

@@ -23,8 +23,8 @@ pub(crate) trait Cells {
     fn opt_ts(&mut self) -> DecodeResult<Option<DateTime<Utc>>>;
     fn opt_date(&mut self) -> DecodeResult<Option<NaiveDate>>;
     fn opt_json(&mut self) -> DecodeResult<Option<serde_json::Value>>;
-    /// A JSON column as its text, without parsing it into a tree.
-    fn opt_json_text(&mut self) -> DecodeResult<Option<String>>;
+    /// A `bytea` / BLOB column.
+    fn opt_bytes(&mut self) -> DecodeResult<Option<Vec<u8>>>;
     /// The name of the column just read (for error messages).
     fn last_column(&self) -> String;
 

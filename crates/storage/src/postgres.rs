@@ -61,11 +61,6 @@ fn bind(args: &mut PgArguments, value: Value) -> Result<(), sqlx::error::BoxDynE
         Value::Date(v) => args.add(v),
         Value::Json(v) => args.add(v.map(Json)),
         Value::Bytes(v) => args.add(v),
-        Value::JsonText(v) => args.add(
-            v.map(serde_json::value::RawValue::from_string)
-                .transpose()?
-                .map(Json),
-        ),
     }
 }
 

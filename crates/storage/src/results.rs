@@ -30,7 +30,7 @@ impl Record for StoredResult {
         "analytics_type",
         "params_key",
         "organization_id",
-        "data",
+        "payload",
         "status",
         "low_confidence",
         "coverage",
@@ -47,9 +47,7 @@ impl Record for StoredResult {
         out.push(key.analytics_type.to_value());
         out.push(key.params_key.to_value());
         out.push(self.organization_id.to_value());
-        out.push(Value::JsonText(
-            self.data.as_ref().map(|d| d.as_str().to_owned()),
-        ));
+        out.push(Value::Bytes(self.data.as_ref().map(compress)));
         out.push(Value::Text(Some(self.status.as_str().to_owned())));
         out.push(self.low_confidence.to_value());
         out.push(self.coverage.to_value());
@@ -78,14 +76,7 @@ impl Decode for StoredResult {
                 params_key,
             },
             organization_id: c.opt_uuid()?.map(OrgId),
-            data: match c.opt_json_text()? {
-                None => None,
-                Some(text) if text == "null" => None,
-                Some(text) => Some(
-                    JsonDocument::from_text(text)
-                        .map_err(|e| StoreError::Corrupt(format!("analytics_results.data: {e}")))?,
-                ),
-            },
+            data: c.opt_bytes()?.map(|bytes| decompress(&bytes)).transpose()?,
             status: c.parsed(|s| ResultStatus::parse(s).ok_or("unknown status"))?,
             low_confidence: c.bool()?,
             coverage: c.f64()?,
@@ -96,6 +87,21 @@ impl Decode for StoredResult {
                 .ok_or_else(|| StoreError::Corrupt("calculation_ms is NULL".to_owned()))?,
         })
     }
+}
+
+/// A document as stored in `payload`: its JSON text compressed with lz4 (block format, the
+/// uncompressed length prepended), see migration 0006. Results are compressed where they are
+/// written, once, and decompressed only when one is read.
+fn compress(document: &JsonDocument) -> Vec<u8> {
+    lz4_flex::block::compress_prepend_size(document.as_str().as_bytes())
+}
+
+fn decompress(bytes: &[u8]) -> Result<JsonDocument, StoreError> {
+    let corrupt =
+        |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("analytics_results.payload: {e}"));
+    let raw = lz4_flex::block::decompress_size_prepended(bytes).map_err(|e| corrupt(&e))?;
+    let text = String::from_utf8(raw).map_err(|e| corrupt(&e))?;
+    JsonDocument::from_text(text).map_err(|e| corrupt(&e))
 }
 
 /// The filter selecting one key (parameters `$1`-`$5` in key order).

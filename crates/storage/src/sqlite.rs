@@ -79,7 +79,6 @@ pub(crate) fn bind(
         Value::Date(v) => args.add(v.map(|d| d.format("%Y-%m-%d").to_string())),
         Value::Json(v) => args.add(v.map(|j| j.to_string())),
         Value::Bytes(v) => args.add(v),
-        Value::JsonText(v) => args.add(v),
     }
 }
 

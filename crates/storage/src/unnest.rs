@@ -38,7 +38,7 @@ impl Column {
             Value::Bool(_) => Column::Bool(Vec::with_capacity(capacity)),
             Value::Ts(_) => Column::Ts(Vec::with_capacity(capacity)),
             Value::Date(_) => Column::Date(Vec::with_capacity(capacity)),
-            Value::Json(_) | Value::JsonText(_) => Column::Json(Vec::with_capacity(capacity)),
+            Value::Json(_) => Column::Json(Vec::with_capacity(capacity)),
             Value::Bytes(_) => Column::Bytes(Vec::with_capacity(capacity)),
         }
     }
@@ -55,9 +55,6 @@ impl Column {
             (Column::Date(c), Value::Date(v)) => c.push(v),
             (Column::Bytes(c), Value::Bytes(v)) => c.push(v),
             (Column::Json(c), Value::Json(v)) => c.push(v.map(Json)),
-            (Column::Json(c), Value::JsonText(v)) => {
-                c.push(v.map(|t| Json(serde_json::from_str(&t).expect("JSON text is valid JSON"))))
-            }
             _ => unreachable!("a column's values all have the type of its field"),
         }
     }

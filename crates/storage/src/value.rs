@@ -21,8 +21,6 @@ pub(crate) enum Value {
     Ts(Option<DateTime<Utc>>),
     Date(Option<NaiveDate>),
     Json(Option<serde_json::Value>),
-    /// JSON already serialised to text.
-    JsonText(Option<String>),
     Bytes(Option<Vec<u8>>),
 }
 

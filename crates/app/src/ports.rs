@@ -327,6 +327,7 @@ pub trait Store:
     + PushIngestStore
     + PreferenceStore
     + RecommendationStateStore
+    + CollectionStore
     + 'static
 {
 }
@@ -342,6 +343,7 @@ impl<T> Store for T where
         + PushIngestStore
         + PreferenceStore
         + RecommendationStateStore
+        + CollectionStore
         + 'static
 {
 }

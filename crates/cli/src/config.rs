@@ -79,6 +79,9 @@ pub struct Settings {
     pub ingest_keys: la_app::ingest::IngestKeys,
     /// The job queue's workers and schedules (`data.md` 6).
     pub jobs: JobSettings,
+    /// How old a source's last success may be for it to count as present (decision 9;
+    /// `LA_COVERAGE_MAX_AGE_HOURS`, default 48).
+    pub coverage_max_age_hours: u32,
     /// Mode, base URL and token of each upstream (`LA_UPSTREAM_*`, environment only;
     /// default: every upstream in mock mode). `serve` builds its I1-I6 registry from it.
     pub upstreams: la_upstream::UpstreamSettings,
@@ -281,6 +284,12 @@ impl Settings {
         let ingest_keys =
             la_app::ingest::IngestKeys::parse(ingest_key_entries.iter().map(String::as_str))
                 .map_err(|e| anyhow::anyhow!("LA_INGEST_KEYS: {e}"))?;
+        let coverage_max_age_hours = match env("LA_COVERAGE_MAX_AGE_HOURS") {
+            Some(v) => v.parse::<u32>().ok().filter(|n| *n >= 1).with_context(|| {
+                format!("LA_COVERAGE_MAX_AGE_HOURS `{v}` is not a whole number of hours >= 1")
+            })?,
+            None => la_app::analytics::coverage::DEFAULT_MAX_AGE_HOURS,
+        };
         Ok(Settings {
             environment,
             listen,
@@ -306,6 +315,7 @@ impl Settings {
             cors_origins,
             ingest_keys,
             jobs: JobSettings::load(&env)?,
+            coverage_max_age_hours,
             upstreams: la_upstream::UpstreamSettings::from_lookup(&env)
                 .context("invalid LA_UPSTREAM_* settings")?,
         })

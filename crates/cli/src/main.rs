@@ -96,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     telemetry::init(settings.log_format, &settings.log_filter);
+    la_app::analytics::coverage::set_max_age_hours(settings.coverage_max_age_hours);
     match cli.command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {

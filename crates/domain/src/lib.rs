@@ -7,6 +7,7 @@
 //! formulas testable with hand-computed examples.
 
 pub mod analytics;
+pub mod coverage;
 pub mod ids;
 pub mod jobs;
 pub mod model;

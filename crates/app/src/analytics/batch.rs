@@ -178,10 +178,12 @@ pub async fn run_batch_scoped(
     });
     let mut subjects = std::collections::BTreeSet::new();
     let mut write_time = Duration::ZERO;
+    let marking = super::coverage::Marking::load(store.as_ref(), now).await?;
     while let Some(mut results) = receiver.recv().await {
         if scope != Scope::All {
             results.retain(|r| scope.keeps(r.organization_id));
         }
+        marking.apply(&mut results);
         summary.results += results.len();
         summary.insufficient += results.iter().filter(|r| r.data.is_none()).count();
         subjects.extend(

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod compute;
+pub mod coverage;
 pub mod load;
 pub mod names;
 pub mod on_demand;

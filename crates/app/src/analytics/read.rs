@@ -296,9 +296,12 @@ impl AnalyticsReader {
         let computed_key = key.clone();
         let computed = tokio::task::spawn_blocking(move || compute(&snapshot, computed_key)).await;
         self.observer.computed(started.elapsed());
-        let result = computed
+        let mut result = computed
             .map_err(|e| ReadError::Compute(e.to_string()))?
             .ok_or(ReadError::NotFound)?;
+        super::coverage::Marking::load(self.store.as_ref(), now)
+            .await?
+            .mark(&mut result);
         self.observer.miss();
         self.store
             .upsert_results(std::slice::from_ref(&result))

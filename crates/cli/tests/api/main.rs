@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod cli;
 mod cors;
+mod coverage;
 mod helpers;
 mod ingest;
 mod integration;

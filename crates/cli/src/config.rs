@@ -102,6 +102,16 @@ pub struct JobSettings {
     pub batch_schedule: String,
     /// Cron line of the retention clean-up, UTC (`LA_RETENTION_SCHEDULE`, default `30 4 * * *`).
     pub retention_schedule: String,
+    /// Seconds a silent worker keeps its job's lease (`LA_JOB_LEASE_SECONDS`, default 120,
+    /// 2 to 3600); heartbeats every quarter, reaper every half of it.
+    pub lease_seconds: u32,
+    /// Delay before the first retry of a failed attempt, doubled for each further one
+    /// (`LA_JOB_RETRY_SECONDS`, default 60, 1 to 3600).
+    pub retry_seconds: u32,
+    /// Test hook: a batch chunk pauses this long between storing its results and
+    /// completing (`LA_TEST_CHUNK_PAUSE_MS`; refused in production). The crash tests kill
+    /// the process in that window.
+    pub test_chunk_pause_ms: Option<u64>,
 }
 
 pub const DEFAULT_BATCH_SCHEDULE: &str = "0 2 * * *";
@@ -136,6 +146,29 @@ impl JobSettings {
             .map_err(|e| anyhow::anyhow!("LA_BATCH_SCHEDULE: {e}"))?;
         la_app::jobs::schedule::default_entries(DEFAULT_BATCH_SCHEDULE, &retention_schedule)
             .map_err(|e| anyhow::anyhow!("LA_RETENTION_SCHEDULE: {e}"))?;
+        let seconds = |name: &str, default: u32| -> anyhow::Result<u32> {
+            let (low, high) = if name == "LA_JOB_LEASE_SECONDS" {
+                (2, 3600)
+            } else {
+                (1, 3600)
+            };
+            match env(name) {
+                Some(v) => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (low..=high).contains(n))
+                    .with_context(|| {
+                        format!("{name} `{v}` is not a whole number from {low} to {high}")
+                    }),
+                None => Ok(default),
+            }
+        };
+        let test_chunk_pause_ms = match env("LA_TEST_CHUNK_PAUSE_MS") {
+            Some(v) => Some(v.parse::<u64>().ok().with_context(|| {
+                format!("LA_TEST_CHUNK_PAUSE_MS `{v}` is not a whole number of milliseconds")
+            })?),
+            None => None,
+        };
         Ok(JobSettings {
             workers_enabled: flag("LA_JOB_WORKERS_ENABLED")?,
             interactive_workers: count("LA_JOB_WORKERS", 2)?,
@@ -143,6 +176,9 @@ impl JobSettings {
             scheduler_enabled: flag("LA_JOB_SCHEDULER")?,
             batch_schedule,
             retention_schedule,
+            lease_seconds: seconds("LA_JOB_LEASE_SECONDS", 120)?,
+            retry_seconds: seconds("LA_JOB_RETRY_SECONDS", 60)?,
+            test_chunk_pause_ms,
         })
     }
 }
@@ -260,6 +296,10 @@ impl Settings {
         if production && rate_limit_multiplier != 1 {
             bail!("LA_RATE_LIMIT_MULTIPLIER is for tests; production uses the specified limits");
         }
+        let jobs = JobSettings::load(&env)?;
+        if production && jobs.test_chunk_pause_ms.is_some() {
+            bail!("LA_TEST_CHUNK_PAUSE_MS is a test hook; production must not set it");
+        }
         let cors_origins = match env("LA_CORS_ORIGINS") {
             Some(v) => v
                 .split(',')
@@ -314,7 +354,7 @@ impl Settings {
             rate_limit_multiplier,
             cors_origins,
             ingest_keys,
-            jobs: JobSettings::load(&env)?,
+            jobs,
             coverage_max_age_hours,
             upstreams: la_upstream::UpstreamSettings::from_lookup(&env)
                 .context("invalid LA_UPSTREAM_* settings")?,
@@ -445,6 +485,18 @@ mod tests {
         )
         .unwrap();
         assert!(!ok.seed_demo);
+        assert_eq!(ok.jobs.lease_seconds, 120);
+        assert_eq!(ok.jobs.retry_seconds, 60);
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("LA_ENV", "production"),
+                ("LA_JWT_SECRET", &"k".repeat(32)),
+                ("LA_TEST_CHUNK_PAUSE_MS", "1000"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("LA_TEST_CHUNK_PAUSE_MS"), "{err}");
     }
 
     #[test]
@@ -512,6 +564,9 @@ mod tests {
             ("LA_RETENTION_SCHEDULE", "whenever"),
             ("LA_JOB_WORKERS", "many"),
             ("LA_JOB_SCHEDULER", "sometimes"),
+            ("LA_JOB_LEASE_SECONDS", "1"),
+            ("LA_JOB_RETRY_SECONDS", "0"),
+            ("LA_TEST_CHUNK_PAUSE_MS", "soon"),
         ] {
             let err = Settings::load_from(
                 None,

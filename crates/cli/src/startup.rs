@@ -171,6 +171,15 @@ fn job_runtime_plan(
         Vec::new()
     };
     let mut config = la_app::jobs::runtime::RuntimeConfig::new(schedules);
+    config.timing = la_domain::jobs::QueueTiming {
+        lease: chrono::Duration::seconds(i64::from(jobs.lease_seconds)),
+        retry_base: chrono::Duration::seconds(i64::from(jobs.retry_seconds)),
+    };
+    config.reap_every = config
+        .timing
+        .reap_every()
+        .to_std()
+        .context("LA_JOB_LEASE_SECONDS")?;
     if jobs.workers_enabled {
         config.interactive_workers = jobs.interactive_workers;
         config.background_workers = jobs.background_workers;
@@ -183,22 +192,23 @@ fn job_runtime_plan(
     }
     let queue = database.jobs();
     let notifier = database.clone();
+    let mut handler = la_app::jobs::handlers::AnalyticsJobs::new(store, queue.clone())
+        .with_invalidation(std::sync::Arc::new(move |scope| {
+            cache.invalidate(scope);
+            // Tell the other instances; a lost notification costs at most the
+            // memory cache's 5 minutes of an old result.
+            let (database, scope) = (notifier.clone(), scope.clone());
+            tokio::spawn(async move {
+                if let Err(error) = database.notify_results_changed(&scope).await {
+                    tracing::warn!(%error, "could not announce changed results");
+                }
+            });
+        }));
+    if let Some(pause) = jobs.test_chunk_pause_ms {
+        handler = handler.with_chunk_pause(std::time::Duration::from_millis(pause));
+    }
     Ok(Some(JobRuntimePlan {
-        handler: std::sync::Arc::new(
-            la_app::jobs::handlers::AnalyticsJobs::new(store, queue.clone()).with_invalidation(
-                std::sync::Arc::new(move |scope| {
-                    cache.invalidate(scope);
-                    // Tell the other instances; a lost notification costs at most the
-                    // memory cache's 5 minutes of an old result.
-                    let (database, scope) = (notifier.clone(), scope.clone());
-                    tokio::spawn(async move {
-                        if let Err(error) = database.notify_results_changed(&scope).await {
-                            tracing::warn!(%error, "could not announce changed results");
-                        }
-                    });
-                }),
-            ),
-        ),
+        handler: std::sync::Arc::new(handler),
         store: queue,
         config,
     }))

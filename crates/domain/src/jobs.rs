@@ -198,8 +198,7 @@ impl JobStatus {
 /// Delay before retry number `attempts_made` (1-based: the attempt that just failed):
 /// 60 s × 2^(attempts − 1), i.e. 60, 120, 240 s (`data.md` 6.2).
 pub fn retry_backoff(attempts_made: i16) -> Duration {
-    let exponent = u32::try_from(attempts_made.max(1) - 1).unwrap_or(0).min(10);
-    Duration::seconds(60 * (1_i64 << exponent))
+    QueueTiming::default().retry_backoff(attempts_made)
 }
 
 /// What happens to a job whose attempt failed.
@@ -213,13 +212,7 @@ pub enum AfterFailure {
 
 /// Decides between retry and death after attempt `attempts_made` of `max_attempts` failed.
 pub fn after_failure(attempts_made: i16, max_attempts: i16, now: DateTime<Utc>) -> AfterFailure {
-    if attempts_made >= max_attempts {
-        AfterFailure::Dead
-    } else {
-        AfterFailure::Retry {
-            run_after: now + retry_backoff(attempts_made),
-        }
-    }
+    QueueTiming::default().after_failure(attempts_made, max_attempts, now)
 }
 
 /// A worker that misses heartbeats this long is presumed dead (`data.md` 6.3: heartbeat
@@ -227,6 +220,8 @@ pub fn after_failure(attempts_made: i16, max_attempts: i16, now: DateTime<Utc>) 
 pub const HEARTBEAT_GRACE: Duration = Duration::seconds(120);
 /// How often a running job's worker refreshes its heartbeat.
 pub const HEARTBEAT_EVERY: Duration = Duration::seconds(30);
+/// The first retry's delay; each further retry doubles it.
+pub const RETRY_BASE: Duration = Duration::seconds(60);
 
 /// Whether a running job's lease is gone: past its run timeout, or its worker stopped
 /// beating (crash, SIGKILL). Such a job counts as a failed attempt.
@@ -236,15 +231,83 @@ pub fn lease_expired(
     timeout_s: i64,
     now: DateTime<Utc>,
 ) -> bool {
-    let Some(started) = started_at else {
-        // Running without a start time is corrupt state: free it.
-        return true;
-    };
-    if now - started > Duration::seconds(timeout_s) {
-        return true;
+    QueueTiming::default().lease_expired(started_at, heartbeat_at, timeout_s, now)
+}
+
+/// The queue's clocks: how long a silent worker keeps its lease and how long a failed
+/// attempt waits. The defaults are `data.md` 6.2/6.3's (lease 120 s, heartbeat every 30 s,
+/// retries after 60/120/240 s); operators may shorten them (`LA_JOB_LEASE_SECONDS`,
+/// `LA_JOB_RETRY_SECONDS`), which is how the crash tests reach a retry in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueTiming {
+    /// A worker silent this long is presumed dead and its job reaped.
+    pub lease: Duration,
+    /// The delay before the first retry.
+    pub retry_base: Duration,
+}
+
+impl Default for QueueTiming {
+    fn default() -> Self {
+        QueueTiming {
+            lease: HEARTBEAT_GRACE,
+            retry_base: RETRY_BASE,
+        }
     }
-    let last_sign_of_life = heartbeat_at.unwrap_or(started);
-    now - last_sign_of_life > HEARTBEAT_GRACE
+}
+
+impl QueueTiming {
+    /// A quarter of the lease (30 s by default): three beats may go missing before the
+    /// lease is lost.
+    pub fn heartbeat_every(&self) -> Duration {
+        self.lease / 4
+    }
+
+    /// Half the lease (60 s by default): a dead worker's job is back in the queue at most
+    /// 1.5 leases after its last beat.
+    pub fn reap_every(&self) -> Duration {
+        self.lease / 2
+    }
+
+    /// `retry_base` × 2^(attempts − 1) (see [`retry_backoff`]).
+    pub fn retry_backoff(&self, attempts_made: i16) -> Duration {
+        let exponent = u32::try_from(attempts_made.max(1) - 1).unwrap_or(0).min(10);
+        self.retry_base * (1_i32 << exponent)
+    }
+
+    /// See [`after_failure`].
+    pub fn after_failure(
+        &self,
+        attempts_made: i16,
+        max_attempts: i16,
+        now: DateTime<Utc>,
+    ) -> AfterFailure {
+        if attempts_made >= max_attempts {
+            AfterFailure::Dead
+        } else {
+            AfterFailure::Retry {
+                run_after: now + self.retry_backoff(attempts_made),
+            }
+        }
+    }
+
+    /// See [`lease_expired`].
+    pub fn lease_expired(
+        &self,
+        started_at: Option<DateTime<Utc>>,
+        heartbeat_at: Option<DateTime<Utc>>,
+        timeout_s: i64,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let Some(started) = started_at else {
+            // Running without a start time is corrupt state: free it.
+            return true;
+        };
+        if now - started > Duration::seconds(timeout_s) {
+            return true;
+        }
+        let last_sign_of_life = heartbeat_at.unwrap_or(started);
+        now - last_sign_of_life > self.lease
+    }
 }
 
 #[cfg(test)]
@@ -309,6 +372,29 @@ mod tests {
             assert_eq!(JobStatus::parse(s).map(JobStatus::as_str), Ok(s));
         }
         assert!(JobStatus::parse("dead").is_err());
+    }
+
+    #[test]
+    fn shortened_timings_scale_lease_beat_and_backoff() {
+        let timing = QueueTiming {
+            lease: Duration::seconds(4),
+            retry_base: Duration::seconds(1),
+        };
+        assert_eq!(timing.heartbeat_every(), Duration::seconds(1));
+        assert_eq!(timing.reap_every(), Duration::seconds(2));
+        assert_eq!(timing.retry_backoff(3), Duration::seconds(4));
+        let start = at(10, 0, 0);
+        assert!(!timing.lease_expired(Some(start), Some(start), 600, at(10, 0, 4)));
+        assert!(timing.lease_expired(Some(start), Some(start), 600, at(10, 0, 5)));
+        assert_eq!(
+            timing.after_failure(1, 4, start),
+            AfterFailure::Retry {
+                run_after: at(10, 0, 1)
+            }
+        );
+        let standard = QueueTiming::default();
+        assert_eq!(standard.heartbeat_every(), HEARTBEAT_EVERY);
+        assert_eq!(standard.reap_every(), Duration::seconds(60));
     }
 
     #[test]

@@ -738,3 +738,182 @@ async fn the_daily_batch_plans_chunks_that_workers_run() {
         "the platform subject is written by one chunk"
     );
 }
+
+/// Two instances' connections to one PostgreSQL database (decision 5), or `None` on SQLite,
+/// which one process owns (decision 4): nothing to share there.
+async fn two_postgres_instances(
+    test_db: &TestDatabase,
+) -> Option<(la_storage::Database, la_storage::Database)> {
+    if test_db.url.starts_with("sqlite:") {
+        eprintln!("skipped: two instances need PostgreSQL (set LA_TEST_DATABASE_URL)");
+        return None;
+    }
+    let first = test_db.migrated().await;
+    let second = la_storage::Database::connect(&test_db.url, 5)
+        .await
+        .expect("second instance");
+    Some((first, second))
+}
+
+/// A handler that records which instance ran which job, and takes a moment so that both
+/// instances' workers are busy at once.
+struct Recording {
+    instance: usize,
+    runs: Arc<Mutex<Vec<(Uuid, usize)>>>,
+}
+
+#[async_trait]
+impl JobHandler for Recording {
+    async fn run(&self, job: &Job, _: &Progress) -> Result<JobOutput, JobFailure> {
+        self.runs.lock().unwrap().push((job.id, self.instance));
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        Ok(JobOutput::default())
+    }
+}
+
+/// Issue 6: with both instances' worker pools running on one PostgreSQL, every job runs
+/// exactly once: one handler run, one attempt, completed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_run_each_job_exactly_once() {
+    let test_db = TestDatabase::create().await;
+    let Some((first, second)) = two_postgres_instances(&test_db).await else {
+        return;
+    };
+    let now = Utc::now();
+    let mut enqueued = BTreeSet::new();
+    for n in 0..50 {
+        let job = plain_job(n, now);
+        enqueued.insert(job.id);
+        first
+            .jobs()
+            .enqueue(&job, Coalesce::PendingOnly)
+            .await
+            .unwrap();
+    }
+    let runs = Arc::new(Mutex::new(Vec::new()));
+    let runtimes: Vec<_> = [&first, &second]
+        .into_iter()
+        .enumerate()
+        .map(|(instance, db)| {
+            let mut config = la_app::jobs::runtime::RuntimeConfig::new(Vec::new());
+            config.interactive_workers = 3;
+            config.background_workers = 0;
+            config.poll = std::time::Duration::from_millis(20);
+            la_app::jobs::runtime::JobRuntime::start(
+                db.jobs(),
+                Arc::new(Recording {
+                    instance,
+                    runs: runs.clone(),
+                }),
+                config,
+            )
+        })
+        .collect();
+    let queue = first.jobs();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut open = 0;
+        for id in &enqueued {
+            if !queue
+                .get_job(*id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+                .is_terminal()
+            {
+                open += 1;
+            }
+        }
+        if open == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{open} jobs still open after 20 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for runtime in runtimes {
+        runtime.shutdown().await;
+    }
+    let runs = runs.lock().unwrap().clone();
+    let ran: BTreeSet<Uuid> = runs.iter().map(|(id, _)| *id).collect();
+    assert_eq!(runs.len(), 50, "one handler run per job: {runs:?}");
+    assert_eq!(ran, enqueued);
+    for instance in 0..2 {
+        assert!(
+            runs.iter().any(|(_, i)| *i == instance),
+            "instance {instance} ran nothing: the test did not exercise two instances"
+        );
+    }
+    for id in &enqueued {
+        let job = queue.get_job(*id).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Completed, "{id}");
+        assert_eq!(job.attempts, 1, "{id} was claimed more than once");
+        assert!(job.completed_at.is_some());
+    }
+}
+
+/// Issue 6: both instances' schedulers fire at the same instant, several times each; the
+/// day's batch starts once, and there is exactly one daily batch job for that date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_start_the_daily_batch_once() {
+    let test_db = TestDatabase::create().await;
+    let Some((first, second)) = two_postgres_instances(&test_db).await else {
+        return;
+    };
+    // A cron line that is due at every instant, as when both instances reach 02:00.
+    let entries = vec![
+        la_app::jobs::schedule::ScheduleEntry::parse(
+            "daily-analytics-batch",
+            "* * * * *",
+            Duration::hours(6),
+            jobs::daily_batch_job,
+        )
+        .unwrap(),
+    ];
+    let now = Utc::now();
+    let start = Arc::new(tokio::sync::Barrier::new(8));
+    let mut ticks = Vec::new();
+    for n in 0..8 {
+        let queue = if n % 2 == 0 {
+            first.jobs()
+        } else {
+            second.jobs()
+        };
+        let (entries, start) = (entries.clone(), start.clone());
+        ticks.push(tokio::spawn(async move {
+            start.wait().await;
+            la_app::jobs::schedule::tick(queue.as_ref(), &entries, now)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut started = Vec::new();
+    for tick in ticks {
+        started.extend(tick.await.unwrap());
+    }
+    assert_eq!(started.len(), 1, "one start across instances: {started:?}");
+    let day = entries[0].due_slot(now).unwrap().date_naive();
+    let pool = sqlx::PgPool::connect(&test_db.url).await.unwrap();
+    let batches: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE type = 'daily-analytics-batch' \
+         AND payload->>'runDate' = $1",
+    )
+    .bind(day.to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(batches, 1, "daily batch jobs for {day}");
+    let runs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM job_schedule_runs WHERE name = 'daily-analytics-batch' \
+         AND run_day = $1",
+    )
+    .bind(day)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(runs, 1);
+    pool.close().await;
+}

@@ -80,6 +80,8 @@ pub struct AnalyticsJobs {
     chunk_subjects: u64,
     /// Told which organisations' results a job rewrote (cache invalidation, `data.md` 8).
     on_written: Option<OnWritten>,
+    /// Test hook (see [`AnalyticsJobs::with_chunk_pause`]).
+    chunk_pause: Option<std::time::Duration>,
 }
 
 impl AnalyticsJobs {
@@ -90,7 +92,18 @@ impl AnalyticsJobs {
             clock: Utc::now,
             chunk_subjects: CHUNK_SUBJECTS,
             on_written: None,
+            chunk_pause: None,
         }
+    }
+
+    /// Test hook for the crash tests (`LA_TEST_CHUNK_PAUSE_MS`, refused in production): a
+    /// batch chunk waits this long after its results are stored and before it reports
+    /// completion. That is the widest window in which a crash leaves a chunk's work done
+    /// but unacknowledged, so a test can kill the process there on purpose instead of
+    /// racing a computation that takes milliseconds.
+    pub fn with_chunk_pause(mut self, pause: std::time::Duration) -> Self {
+        self.chunk_pause = Some(pause);
+        self
     }
 
     /// Calls `on_written` with the scope of every recalculation once its results are stored,
@@ -156,9 +169,9 @@ impl AnalyticsJobs {
         job: &Job,
         scope: Scope,
         windows: &[Window],
+        now: DateTime<Utc>,
         progress: &Progress,
     ) -> Result<u64, JobFailure> {
-        let now = (self.clock)();
         let mut written = 0u64;
         for (done, window) in windows.iter().enumerate() {
             let summary = run_batch_scoped(self.store.clone(), now, *window, scope.clone(), |_| {})
@@ -184,7 +197,9 @@ impl AnalyticsJobs {
     ) -> Result<JobOutput, JobFailure> {
         let scope = self.subject_scope(job).await?;
         let windows = self.windows(job).await?;
-        let written = self.recompute(job, scope, &windows, progress).await?;
+        let written = self
+            .recompute(job, scope, &windows, (self.clock)(), progress)
+            .await?;
         let mut completed = job.completed_analytics.clone();
         for name in &job.queued_analytics {
             if !completed.contains(name) {
@@ -202,9 +217,18 @@ impl AnalyticsJobs {
 
     async fn refresh_orgs(&self, job: &Job, progress: &Progress) -> Result<JobOutput, JobFailure> {
         let scope = scope_of_payload(job)?;
+        // A batch chunk computes as of its batch's instant, so that every chunk of a day, and
+        // any retry of one, sees the same clock (an ingest refresh has none: now).
+        let now = as_of(job)?.unwrap_or_else(|| (self.clock)());
         let written = self
-            .recompute(job, scope, &[Window::Days30], progress)
+            .recompute(job, scope, &[Window::Days30], now, progress)
             .await?;
+        if let Some(pause) = self.chunk_pause
+            && job.job_type == JobType::BatchAnalyticsChunk
+        {
+            tracing::warn!(job_id = %job.id, ?pause, "test hook: chunk written, pausing before completion");
+            tokio::time::sleep(pause).await;
+        }
         Ok(JobOutput {
             completed_analytics: Vec::new(),
             result: Some(json!({ "resultsWritten": written })),
@@ -214,9 +238,10 @@ impl AnalyticsJobs {
     /// Splits the day's batch into chunks of about `chunk_subjects` active users, whole
     /// organisations each (the batch filters by organisation), and enqueues them; any
     /// instance's worker may claim a chunk. The chunk holding users without organisation
-    /// also writes the platform subject.
+    /// also writes the platform subject. Every chunk computes as of one instant: the
+    /// payload's `asOf` when given (replaying a day; tests), else the planning time.
     async fn plan_daily_batch(&self, job: &Job) -> Result<JobOutput, JobFailure> {
-        let now = (self.clock)();
+        let now = as_of(job)?.unwrap_or_else(|| (self.clock)());
         let day = job
             .payload
             .get("runDate")
@@ -232,7 +257,7 @@ impl AnalyticsJobs {
         for (number, orgs) in chunks.iter().enumerate() {
             let mut chunk = new_job(JobType::BatchAnalyticsChunk, now);
             chunk.coalesce_key = Some(format!("batch-chunk:{day}:{number}"));
-            chunk.payload = orgs_payload(orgs, &day, job.id);
+            chunk.payload = orgs_payload(orgs, &day, job.id, now);
             self.jobs
                 .enqueue(&chunk, Coalesce::PendingOnly)
                 .await
@@ -285,14 +310,35 @@ fn store_failure(job: &Job, error: StoreError) -> JobFailure {
 }
 
 /// Chunk payload: `orgs` (UUIDs), `unaffiliated` (users without organisation and the
-/// platform subject), the run date and the planning job.
-fn orgs_payload(orgs: &[Option<OrgId>], day: &str, parent: uuid::Uuid) -> Value {
+/// platform subject), the run date, the planning job and the instant the batch computes as
+/// of (`asOf`, RFC 3339).
+fn orgs_payload(
+    orgs: &[Option<OrgId>],
+    day: &str,
+    parent: uuid::Uuid,
+    as_of: DateTime<Utc>,
+) -> Value {
     json!({
         "orgs": orgs.iter().flatten().map(|o| o.0).collect::<Vec<_>>(),
         "unaffiliated": orgs.contains(&None),
         "runDate": day,
         "parentJobId": parent,
+        "asOf": as_of.to_rfc3339(),
     })
+}
+
+/// The payload's `asOf` instant, if it names one.
+fn as_of(job: &Job) -> Result<Option<DateTime<Utc>>, JobFailure> {
+    match job.payload.get("asOf") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => DateTime::parse_from_rfc3339(text)
+            .map(|at| Some(at.with_timezone(&Utc)))
+            .map_err(|e| JobFailure::whole(job, format!("bad payload: asOf: {e}"))),
+        Some(other) => Err(JobFailure::whole(
+            job,
+            format!("bad payload: asOf is not a timestamp: {other}"),
+        )),
+    }
 }
 
 /// The scope a chunk, retry or ingest-refresh payload names.

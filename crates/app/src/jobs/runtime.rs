@@ -3,10 +3,10 @@
 
 use super::handlers::JobHandler;
 use super::schedule::{ScheduleEntry, tick};
-use super::worker::{Ran, Worker, reap_expired};
+use super::worker::{Ran, Worker, reap_expired_with};
 use crate::ports::JobStore;
 use chrono::Utc;
-use la_domain::jobs::JobType;
+use la_domain::jobs::{JobType, QueueTiming};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -41,6 +41,8 @@ pub struct RuntimeConfig {
     pub reap_every: Duration,
     pub tick_every: Duration,
     pub schedules: Vec<ScheduleEntry>,
+    /// Lease, heartbeat and retry backoff (`reap_every` should be about half the lease).
+    pub timing: QueueTiming,
 }
 
 impl RuntimeConfig {
@@ -53,6 +55,7 @@ impl RuntimeConfig {
             reap_every: Duration::from_secs(60),
             tick_every: Duration::from_secs(30),
             schedules,
+            timing: QueueTiming::default(),
         }
     }
 }
@@ -87,7 +90,8 @@ impl JobRuntime {
                     handler.clone(),
                     format!("{instance}-{pool}-{slot}"),
                     types.clone(),
-                );
+                )
+                .with_timing(config.timing);
                 tasks.push(tokio::spawn(work_loop(
                     worker,
                     stopped.clone(),
@@ -98,10 +102,11 @@ impl JobRuntime {
         }
         tasks.push(tokio::spawn(every(config.reap_every, stopped.clone(), {
             let jobs = jobs.clone();
+            let timing = config.timing;
             move || {
                 let jobs = jobs.clone();
                 async move {
-                    match reap_expired(jobs.as_ref(), Utc::now()).await {
+                    match reap_expired_with(jobs.as_ref(), &timing, Utc::now()).await {
                         Ok(reaped) if !reaped.is_empty() => {
                             tracing::warn!(
                                 count = reaped.len(),

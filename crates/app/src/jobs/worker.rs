@@ -7,7 +7,7 @@ use super::handlers::{JobFailure, JobHandler, Progress, batch_retry_job};
 use super::new_job;
 use crate::ports::{Coalesce, FailedAttempt, Job, JobStore, Lease, StoreError};
 use chrono::{DateTime, Utc};
-use la_domain::jobs::{AfterFailure, JobType, after_failure, lease_expired};
+use la_domain::jobs::{AfterFailure, JobType, QueueTiming};
 use std::sync::Arc;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -45,7 +45,7 @@ pub struct Worker {
     id: String,
     types: Vec<JobType>,
     clock: Clock,
-    heartbeat_every: std::time::Duration,
+    timing: QueueTiming,
 }
 
 impl Worker {
@@ -63,10 +63,14 @@ impl Worker {
             id: id.into(),
             types,
             clock: Arc::new(Utc::now),
-            heartbeat_every: la_domain::jobs::HEARTBEAT_EVERY
-                .to_std()
-                .unwrap_or(std::time::Duration::from_secs(30)),
+            timing: QueueTiming::default(),
         }
+    }
+
+    /// Other lease, heartbeat and backoff timings than `data.md`'s (`LA_JOB_LEASE_SECONDS`).
+    pub fn with_timing(mut self, timing: QueueTiming) -> Self {
+        self.timing = timing;
+        self
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Self {
@@ -103,7 +107,13 @@ impl Worker {
             std::time::Duration::from_secs(u64::try_from(job.timeout_s).unwrap_or(1).max(1));
         let work = tokio::time::timeout(timeout, self.handler.run(&job, &progress));
         tokio::pin!(work);
-        let mut beat = tokio::time::interval(self.heartbeat_every);
+        let heartbeat_every = self
+            .timing
+            .heartbeat_every()
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(30))
+            .max(std::time::Duration::from_millis(100));
+        let mut beat = tokio::time::interval(heartbeat_every);
         beat.tick().await;
         let mut shutdown = shutdown.clone();
         let mut deadline: Option<tokio::time::Instant> = None;
@@ -123,7 +133,7 @@ impl Worker {
                             tracing::warn!(job_id = %job.id, "job lease lost; abandoning the run");
                             return Ok(Ran::LeaseLost(job.id));
                         }
-                        // A missed beat is not fatal: the lease survives 120 s.
+                        // A missed beat is not fatal: the lease survives four beats.
                         Err(e) => tracing::warn!(job_id = %job.id, error = %e, "heartbeat failed"),
                     }
                 }
@@ -154,12 +164,12 @@ impl Worker {
                 })
             }
             Ok(Err(failure)) => {
-                record_failure(self.jobs.as_ref(), &job, &lease, failure, now).await
+                record_failure(self.jobs.as_ref(), &self.timing, &job, &lease, failure, now).await
             }
             Err(_) => {
                 let failure =
                     JobFailure::whole(&job, format!("timed out after {} s", job.timeout_s));
-                record_failure(self.jobs.as_ref(), &job, &lease, failure, now).await
+                record_failure(self.jobs.as_ref(), &self.timing, &job, &lease, failure, now).await
             }
         }
     }
@@ -173,6 +183,7 @@ fn sanitise(message: &str) -> String {
 /// attempts are left (a dead batch chunk is queued once more as `batch-analytics-retry`).
 pub async fn record_failure(
     jobs: &dyn JobStore,
+    timing: &QueueTiming,
     job: &Job,
     lease: &Lease,
     failure: JobFailure,
@@ -186,7 +197,7 @@ pub async fn record_failure(
         failed_analytics: failure.failed_analytics.clone(),
         completed_analytics: failure.completed_analytics.clone(),
     };
-    match after_failure(job.attempts, job.max_attempts, now) {
+    match timing.after_failure(job.attempts, job.max_attempts, now) {
         AfterFailure::Retry { run_after } => {
             attempt.retry_at = Some(run_after);
             match jobs.fail(lease, &attempt, now).await {
@@ -229,9 +240,18 @@ pub async fn record_failure(
 /// into failed attempts. Safe on every instance at once: each write is conditioned on the
 /// lease it read.
 pub async fn reap_expired(jobs: &dyn JobStore, now: DateTime<Utc>) -> Result<Vec<Ran>, StoreError> {
+    reap_expired_with(jobs, &QueueTiming::default(), now).await
+}
+
+/// [`reap_expired`] with other timings (the lease length and the retry backoff).
+pub async fn reap_expired_with(
+    jobs: &dyn JobStore,
+    timing: &QueueTiming,
+    now: DateTime<Utc>,
+) -> Result<Vec<Ran>, StoreError> {
     let mut reaped = Vec::new();
     for job in jobs.running_jobs().await? {
-        if !lease_expired(job.started_at, job.heartbeat_at, job.timeout_s, now) {
+        if !timing.lease_expired(job.started_at, job.heartbeat_at, job.timeout_s, now) {
             continue;
         }
         let lease = Lease {
@@ -243,7 +263,7 @@ pub async fn reap_expired(jobs: &dyn JobStore, now: DateTime<Utc>) -> Result<Vec
             &job,
             "lease expired: the run timed out or its worker stopped",
         );
-        reaped.push(record_failure(jobs, &job, &lease, failure, now).await?);
+        reaped.push(record_failure(jobs, timing, &job, &lease, failure, now).await?);
     }
     Ok(reaped)
 }

@@ -256,7 +256,7 @@ enum Tables {
 }
 
 type RawJob = (String, String, String, i64, Option<String>);
-type RawResult = (String, String, Option<String>, String, bool, f64, String);
+type RawResult = (String, String, Option<Vec<u8>>, String, bool, f64, String);
 
 impl Tables {
     async fn open(database_url: &str) -> Self {
@@ -315,7 +315,7 @@ impl Tables {
             Tables::Postgres(pool) => sqlx::query_as(
                 "SELECT subject_type || '/' || subject_id::text || '/' || role || '/' || \
                  analytics_type || '/' || params_key, COALESCE(organization_id::text, ''), \
-                 data::text, status, low_confidence, coverage, warnings::text \
+                 payload, status, low_confidence, coverage, warnings::text \
                  FROM analytics_results",
             )
             .fetch_all(pool)
@@ -324,7 +324,7 @@ impl Tables {
             Tables::Sqlite(pool) => sqlx::query_as(
                 "SELECT subject_type || '/' || hex(subject_id) || '/' || role || '/' || \
                  analytics_type || '/' || params_key, COALESCE(hex(organization_id), ''), \
-                 data, status, low_confidence, coverage, warnings FROM analytics_results",
+                 payload, status, low_confidence, coverage, warnings FROM analytics_results",
             )
             .fetch_all(pool)
             .await
@@ -335,7 +335,11 @@ impl Tables {
         for (key, organization, data, status, low_confidence, coverage, warnings) in rows {
             let row = ResultRow {
                 organization,
-                data: data.as_deref().map(json),
+                data: data.as_deref().map(|bytes| {
+                    let text = lz4_flex::block::decompress_size_prepended(bytes)
+                        .expect("an lz4 payload (migration 0006)");
+                    json(std::str::from_utf8(&text).expect("UTF-8 JSON"))
+                }),
                 status,
                 low_confidence,
                 coverage,

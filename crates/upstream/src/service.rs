@@ -224,6 +224,34 @@ impl fmt::Display for Service {
 mod tests {
     use super::*;
 
+    /// The coverage families (`la_domain::coverage`) list every entity a family may supply,
+    /// pushes included; each collector pulls a subset of its family's. A collector that
+    /// starts pulling an entity of another family must change one table or the other.
+    #[test]
+    fn every_collected_entity_counts_toward_its_own_coverage_family() {
+        use la_domain::coverage::Family;
+        for service in Service::ALL {
+            let family = match service {
+                Service::Directory => Family::Directory,
+                Service::CourseBuilder => Family::CourseBuilder,
+                Service::ContentStudio => Family::ContentStudio,
+                Service::Assessment => Family::Assessment,
+                Service::SkillsEngine => Family::SkillsEngine,
+                Service::LearnerAi => Family::LearnerAi,
+                Service::Devlab => Family::Devlab,
+                Service::RagAssistant => Family::RagAssistant,
+                Service::Ms12Auth => continue,
+            };
+            for entity in service.entities() {
+                assert_eq!(
+                    Family::of_entity(*entity),
+                    family,
+                    "{service:?} collects {entity:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_upstream_entity_has_one_supplier() {
         for kind in EntityKind::ALL {

@@ -102,12 +102,31 @@ pub trait AnalyticsInputStore: Send + Sync {
     async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError>;
 }
 
+/// Who reads through the API, as the database's row-level security sees it (data.md 4.2):
+/// the token's subject and organisation and the validated active role. No role = no rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadContext {
+    pub user_id: UserId,
+    pub organization_id: Option<OrgId>,
+    pub role: Option<la_domain::Role>,
+}
+
 /// Computed analytics (layer 2).
 #[async_trait]
 pub trait ResultStore: Send + Sync {
     /// Upserts results by key in one transaction (running twice leaves the same rows).
     async fn upsert_results(&self, results: &[StoredResult]) -> Result<(), StoreError>;
     async fn get_result(&self, key: &ResultKey) -> Result<Option<StoredResult>, StoreError>;
+    /// The stored result for `key` as `reader` may see it: on PostgreSQL the read runs as the
+    /// `la_api` role under row-level security (data.md 4), so a row the policies hide is
+    /// `None` even if the HTTP checks had let the request through. SQLite has no row-level
+    /// security; there this equals [`ResultStore::get_result`] and the HTTP checks, complete
+    /// on their own (`api.md` 3.6), are the only guard.
+    async fn get_result_for(
+        &self,
+        reader: &ReadContext,
+        key: &ResultKey,
+    ) -> Result<Option<StoredResult>, StoreError>;
     /// Every stored result of one subject and role (all types and parameter sets).
     async fn subject_results(
         &self,

@@ -468,6 +468,15 @@ impl Caller {
         self.active_role == Some(Role::PlatformAdmin)
     }
 
+    /// The caller as the database's row-level security sees it (data.md 4.2).
+    pub fn read_context(&self) -> la_app::ports::ReadContext {
+        la_app::ports::ReadContext {
+            user_id: self.principal.user_id(),
+            organization_id: self.principal.claims.organization_id.map(la_domain::OrgId),
+            role: self.active_role,
+        }
+    }
+
     /// Step 7 of `api.md` 1.4: the path's subject must be the caller's own unless the active
     /// role is platform-admin.
     pub fn check_ownership(&self, subject: Uuid) -> Result<(), ApiError> {

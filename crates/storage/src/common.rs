@@ -198,12 +198,30 @@ where
     for<'r> RowCursor<'r, DB::Row>: Cells,
     R: Record + Decode,
 {
+    let mut conn = pool.acquire().await.map_err(store_error)?;
+    fetch_records_on(&mut conn, filter, params, bind).await
+}
+
+/// [`fetch_records`] on one connection (inside a transaction, say).
+pub(crate) async fn fetch_records_on<DB, R>(
+    conn: &mut DB::Connection,
+    filter: &str,
+    params: Vec<Value>,
+    bind: Binder<DB>,
+) -> Result<Vec<R>, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+    R: Record + Decode,
+{
     let mut args = DB::Arguments::default();
     for value in params {
         bind(&mut args, value).map_err(|e| StoreError::Other(e.to_string()))?;
     }
     let mut rows =
-        sqlx::query_with::<DB, _>(AssertSqlSafe(select_sql::<R>(filter)), args).fetch(pool);
+        sqlx::query_with::<DB, _>(AssertSqlSafe(select_sql::<R>(filter)), args).fetch(conn);
     let mut out = Vec::new();
     while let Some(row) = rows.try_next().await.map_err(store_error)? {
         out.push(R::decode(&mut RowCursor::new(&row))?);
@@ -344,6 +362,14 @@ macro_rules! shared_ports {
                 )
                 .await?;
                 Ok(found.pop())
+            }
+
+            async fn get_result_for(
+                &self,
+                reader: &la_app::ports::ReadContext,
+                key: &la_app::results::ResultKey,
+            ) -> Result<Option<la_app::results::StoredResult>, la_app::ports::StoreError> {
+                self.read_as(reader, key).await
             }
 
             async fn subject_results(

@@ -127,6 +127,58 @@ impl PgStore {
         }
         tx.commit().await.map_err(store_error)
     }
+
+    /// Reads one result as the API (data.md 4.1): a transaction that sets the reader's context
+    /// transaction-locally and switches to the `la_api` role (migration 0007), so the
+    /// row-level security policies decide what is visible.
+    async fn read_as(
+        &self,
+        reader: &ReadContext,
+        key: &la_app::results::ResultKey,
+    ) -> Result<Option<la_app::results::StoredResult>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        enter_api_role(&mut tx, reader).await?;
+        let mut found: Vec<la_app::results::StoredResult> =
+            common::fetch_records_on::<sqlx::Postgres, _>(
+                &mut *tx,
+                crate::results::KEY_FILTER,
+                crate::results::key_params(key),
+                bind,
+            )
+            .await?;
+        // Read-only: ending it either way is the same; commit is the cheaper path back to
+        // the pool (no rollback on drop).
+        tx.commit().await.map_err(store_error)?;
+        Ok(found.pop())
+    }
+}
+
+/// The first statement of every `la_api` unit of work (data.md 4.2): the three session
+/// variables, then the role, all transaction-local (`true`), so nothing outlives the
+/// transaction on a pooled connection. An absent organisation or role is the empty string,
+/// which the policies read as null: no rows.
+async fn enter_api_role(
+    conn: &mut sqlx::PgConnection,
+    reader: &ReadContext,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "SELECT set_config('app.current_user_id', $1, true), \
+                set_config('app.current_org_id', $2, true), \
+                set_config('app.current_role', $3, true), \
+                set_config('role', 'la_api', true)",
+    )
+    .bind(reader.user_id.0.to_string())
+    .bind(
+        reader
+            .organization_id
+            .map(|o| o.0.to_string())
+            .unwrap_or_default(),
+    )
+    .bind(reader.role.map(|r| r.as_str()).unwrap_or_default())
+    .execute(conn)
+    .await
+    .map(drop)
+    .map_err(store_error)
 }
 
 #[async_trait]

@@ -124,6 +124,23 @@ impl SqliteStore {
     async fn upsert_rows<R: Record>(&self, records: &[R]) -> Result<(), StoreError> {
         common::upsert_records(&self.pool, records, bind).await
     }
+
+    /// SQLite has no row-level security: the API's read is the plain read (see
+    /// [`la_app::ports::ResultStore::get_result_for`]).
+    async fn read_as(
+        &self,
+        _reader: &ReadContext,
+        key: &la_app::results::ResultKey,
+    ) -> Result<Option<la_app::results::StoredResult>, StoreError> {
+        let mut found: Vec<la_app::results::StoredResult> = common::fetch_records(
+            &self.pool,
+            crate::results::KEY_FILTER,
+            crate::results::key_params(key),
+            bind,
+        )
+        .await?;
+        Ok(found.pop())
+    }
 }
 
 #[async_trait]

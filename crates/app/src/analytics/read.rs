@@ -13,7 +13,7 @@
 use super::batch::{BatchError, BatchOptions, run_batch};
 use super::load::load_platform;
 use super::on_demand::PlatformSnapshot;
-use crate::ports::{Store, StoreError};
+use crate::ports::{ReadContext, Store, StoreError};
 use crate::results::{ResultKey, StoredResult, SubjectType};
 use chrono::{DateTime, Duration, Utc};
 use la_domain::analytics::Window;
@@ -270,6 +270,7 @@ impl AnalyticsReader {
     pub async fn read_on_demand(
         &self,
         key: ResultKey,
+        reader: &ReadContext,
         now: DateTime<Utc>,
         compute: impl FnOnce(&PlatformSnapshot, ResultKey) -> Option<StoredResult> + Send + 'static,
     ) -> Result<Served, ReadError> {
@@ -281,7 +282,7 @@ impl AnalyticsReader {
                 refresh_job: None,
             });
         }
-        if let Some(result) = self.store.get_result(&key).await? {
+        if let Some(result) = self.store.get_result_for(reader, &key).await? {
             self.observer.hit(CacheLayer::Store);
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
@@ -306,6 +307,12 @@ impl AnalyticsReader {
         self.store
             .upsert_results(std::slice::from_ref(&result))
             .await?;
+        // Served as re-read through row-level security, like every stored result (data.md 4.1).
+        let result = self
+            .store
+            .get_result_for(reader, &key)
+            .await?
+            .ok_or(ReadError::NotFound)?;
         let result = Arc::new(result);
         self.memory.insert(key, result.clone());
         Ok(Served {
@@ -330,8 +337,17 @@ impl AnalyticsReader {
 
     /// The stored result for `key`, computing it when there is none; a stale result also
     /// schedules its recalculation (`refresh_job`).
-    pub async fn read(&self, key: ResultKey, now: DateTime<Utc>) -> Result<Served, ReadError> {
-        let mut served = self.read_stored(key.clone(), now).await?;
+    ///
+    /// `reader` is the caller the HTTP layer has already checked (`api.md` 1.3): the in-process
+    /// cache trusts those checks (data.md 8.1), every database read goes through row-level
+    /// security as `reader` ([`crate::ports::ResultStore::get_result_for`]).
+    pub async fn read(
+        &self,
+        key: ResultKey,
+        reader: &ReadContext,
+        now: DateTime<Utc>,
+    ) -> Result<Served, ReadError> {
+        let mut served = self.read_stored(key.clone(), reader, now).await?;
         if served.is_stale(now) {
             served.refresh_job = self.schedule_refresh(&key, now).await;
         }
@@ -339,7 +355,12 @@ impl AnalyticsReader {
     }
 
     /// The stored result for `key`, computing it when there is none.
-    async fn read_stored(&self, key: ResultKey, now: DateTime<Utc>) -> Result<Served, ReadError> {
+    async fn read_stored(
+        &self,
+        key: ResultKey,
+        reader: &ReadContext,
+        now: DateTime<Utc>,
+    ) -> Result<Served, ReadError> {
         if let Some(result) = self.memory.get(&key) {
             self.observer.hit(CacheLayer::Memory);
             return Ok(Served {
@@ -348,7 +369,7 @@ impl AnalyticsReader {
                 refresh_job: None,
             });
         }
-        if let Some(result) = self.store.get_result(&key).await? {
+        if let Some(result) = self.store.get_result_for(reader, &key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
             self.observer.hit(CacheLayer::Store);
@@ -369,7 +390,7 @@ impl AnalyticsReader {
             .clone();
         let _turn = gate.lock().await;
         // Another request may have computed it while this one waited.
-        if let Some(result) = self.store.get_result(&key).await? {
+        if let Some(result) = self.store.get_result_for(reader, &key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
             self.observer.hit(CacheLayer::Store);
@@ -395,7 +416,7 @@ impl AnalyticsReader {
         *self.snapshot.lock().await = None;
         let result = self
             .store
-            .get_result(&key)
+            .get_result_for(reader, &key)
             .await?
             .ok_or(ReadError::NotFound)?;
         let result = Arc::new(result);

@@ -137,19 +137,24 @@ pub async fn windowed(
         _ => user_key(subject, role, analytic, window_key(window)),
     };
     let now = Utc::now();
-    let served = state.analytics.read(key, now).await?;
+    let served = state
+        .analytics
+        .read(key, &caller.read_context(), now)
+        .await?;
     Ok(Envelope::single(&served, Some(window.as_str()), now).into_response())
 }
 
 /// Reads several analytics of one subject for an overview, in order.
 async fn read_all(
     state: &AppState,
+    caller: &Caller,
     keys: Vec<(&'static str, ResultKey)>,
 ) -> Result<Vec<(&'static str, Served)>, ApiError> {
     let now = Utc::now();
     let mut out = Vec::with_capacity(keys.len());
     for (name, key) in keys {
-        out.push((name, state.analytics.read(key, now).await?));
+        let reader = caller.read_context();
+        out.push((name, state.analytics.read(key, &reader, now).await?));
     }
     Ok(out)
 }
@@ -158,6 +163,7 @@ async fn read_all(
 /// subject's id under `id_field`.
 async fn overview(
     state: &AppState,
+    caller: &Caller,
     subject: Uuid,
     id_field: &str,
     window: Window,
@@ -168,7 +174,7 @@ async fn overview(
         .iter()
         .map(|(name, analytic)| (*name, key(analytic)))
         .collect();
-    let parts = read_all(state, keys).await?;
+    let parts = read_all(state, caller, keys).await?;
     let id = (
         id_field,
         serde_json::to_string(&subject).expect("a UUID serialises"),
@@ -192,9 +198,15 @@ pub async fn learner_overview(
         ("performance", names::PERFORMANCE),
         ("contentEffectiveness", names::CONTENT_EFFECTIVENESS),
     ];
-    overview(&state, user, "userId", window, &components, |analytic| {
-        user_key(user, Role::Learner, analytic, window_key(window))
-    })
+    overview(
+        &state,
+        &caller,
+        user,
+        "userId",
+        window,
+        &components,
+        |analytic| user_key(user, Role::Learner, analytic, window_key(window)),
+    )
     .await
 }
 
@@ -214,6 +226,7 @@ pub async fn trainer_overview(
     ];
     overview(
         &state,
+        &caller,
         trainer,
         "trainerId",
         window,
@@ -239,6 +252,7 @@ pub async fn organization_overview(
     ];
     overview(
         &state,
+        &caller,
         org,
         "organizationId",
         window,
@@ -269,7 +283,10 @@ pub async fn learner_comparison(
         window_key(Window::Days30),
     );
     let now = Utc::now();
-    let served = state.analytics.read(key, now).await?;
+    let served = state
+        .analytics
+        .read(key, &caller.read_context(), now)
+        .await?;
     // C1 only: a platform-wide peer group below k is an error, not an empty result
     // (`api.md` 2.6, decision 14).
     if caller.spec.id == "C1" && served.result.status == ResultStatus::InsufficientData {
@@ -297,7 +314,10 @@ pub async fn gamification(
         names::GAMIFICATION_PARAMS.to_owned(),
     );
     let now = Utc::now();
-    let served = state.analytics.read(key, now).await?;
+    let served = state
+        .analytics
+        .read(key, &caller.read_context(), now)
+        .await?;
     Ok(Envelope::single(&served, None, now).into_response())
 }
 
@@ -305,7 +325,7 @@ pub async fn gamification(
 /// precomputed by the batch; others are computed from a platform snapshot on first request.
 pub async fn skill_demand(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(params): Params,
 ) -> Result<Response, ApiError> {
     let mut errors = FieldErrors::default();
@@ -340,7 +360,7 @@ pub async fn skill_demand(
     let now = Utc::now();
     let served = state
         .analytics
-        .read_on_demand(key, now, move |snapshot, key| {
+        .read_on_demand(key, &caller.read_context(), now, move |snapshot, key| {
             Some(snapshot.skill_demand(key, timeframe, &skills, now))
         })
         .await?;
@@ -395,7 +415,7 @@ pub async fn leaderboard(
     let now = Utc::now();
     let served = state
         .analytics
-        .read_on_demand(key, now, move |snapshot, key| {
+        .read_on_demand(key, &caller.read_context(), now, move |snapshot, key| {
             snapshot.leaderboard(key, user, role, request, now)
         })
         .await?;

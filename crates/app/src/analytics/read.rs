@@ -34,6 +34,10 @@ pub enum ReadError {
     /// Unknown subject, or nothing obtainable for it in this role.
     #[error("no analytics for this subject")]
     NotFound,
+    /// A stored result exists but the database's row-level security hides it from the reader:
+    /// the token's organisation or roles no longer match the directory (PostgreSQL only).
+    #[error("the stored analytics are not visible to this caller")]
+    Denied,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("computing the analytics failed: {0}")]
@@ -282,7 +286,7 @@ impl AnalyticsReader {
                 refresh_job: None,
             });
         }
-        if let Some(result) = self.store.get_result_for(reader, &key).await? {
+        if let Some(result) = self.stored_for(reader, &key).await? {
             self.observer.hit(CacheLayer::Store);
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
@@ -309,8 +313,7 @@ impl AnalyticsReader {
             .await?;
         // Served as re-read through row-level security, like every stored result (data.md 4.1).
         let result = self
-            .store
-            .get_result_for(reader, &key)
+            .stored_for(reader, &key)
             .await?
             .ok_or(ReadError::NotFound)?;
         let result = Arc::new(result);
@@ -320,6 +323,21 @@ impl AnalyticsReader {
             cached: false,
             refresh_job: None,
         })
+    }
+
+    /// The stored result for `key` as `reader` may see it. A row that exists but is hidden
+    /// from `reader` is `Denied`, never taken for a missing one (which would recompute the
+    /// organisation on every such request).
+    async fn stored_for(
+        &self,
+        reader: &ReadContext,
+        key: &ResultKey,
+    ) -> Result<Option<StoredResult>, ReadError> {
+        match self.store.get_result_for(reader, key).await? {
+            Some(result) => Ok(Some(result)),
+            None if self.store.get_result(key).await?.is_some() => Err(ReadError::Denied),
+            None => Ok(None),
+        }
     }
 
     /// Whether the user exists and holds `role` (existence check of `api.md` 1.4 step 8).
@@ -369,7 +387,7 @@ impl AnalyticsReader {
                 refresh_job: None,
             });
         }
-        if let Some(result) = self.store.get_result_for(reader, &key).await? {
+        if let Some(result) = self.stored_for(reader, &key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
             self.observer.hit(CacheLayer::Store);
@@ -390,7 +408,7 @@ impl AnalyticsReader {
             .clone();
         let _turn = gate.lock().await;
         // Another request may have computed it while this one waited.
-        if let Some(result) = self.store.get_result_for(reader, &key).await? {
+        if let Some(result) = self.stored_for(reader, &key).await? {
             let result = Arc::new(result);
             self.memory.insert(key, result.clone());
             self.observer.hit(CacheLayer::Store);
@@ -415,8 +433,7 @@ impl AnalyticsReader {
         // The platform changed as far as this instance knows: reload for on-demand views.
         *self.snapshot.lock().await = None;
         let result = self
-            .store
-            .get_result_for(reader, &key)
+            .stored_for(reader, &key)
             .await?
             .ok_or(ReadError::NotFound)?;
         let result = Arc::new(result);

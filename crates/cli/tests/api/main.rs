@@ -14,5 +14,6 @@ mod metrics;
 mod openapi;
 mod preferences;
 mod recommendations;
+mod rls;
 mod shapes;
 mod system;

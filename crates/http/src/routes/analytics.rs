@@ -28,6 +28,7 @@ impl From<ReadError> for ApiError {
     fn from(error: ReadError) -> Self {
         match error {
             ReadError::NotFound => ApiError::NotFound,
+            ReadError::Denied => ApiError::Forbidden,
             ReadError::Store(e) => e.into(),
             ReadError::Compute(e) => ApiError::Internal(e),
         }

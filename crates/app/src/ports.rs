@@ -102,6 +102,27 @@ pub trait AnalyticsInputStore: Send + Sync {
     async fn load_organization(&self, org: OrgId) -> Result<Dataset, StoreError>;
 }
 
+/// One counted request in a shared fixed window (data.md 3, `rate_limit_counters`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowCount {
+    /// Requests in the current window, this one included.
+    pub count: u32,
+    pub window_started_at: DateTime<Utc>,
+}
+
+/// Rate-limit counters every instance shares (`api.md` 3.4 needs a shared store).
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Counts one request on `bucket`, atomically across instances: the bucket's window starts
+    /// at its first request and restarts at the first request after it has expired.
+    async fn rate_limit_hit(
+        &self,
+        bucket: &str,
+        window: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<WindowCount, StoreError>;
+}
+
 /// Who reads through the API, as the database's row-level security sees it (data.md 4.2):
 /// the token's subject and organisation and the validated active role. No role = no rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,6 +368,7 @@ pub trait Store:
     + PreferenceStore
     + RecommendationStateStore
     + CollectionStore
+    + RateLimitStore
     + 'static
 {
 }
@@ -363,6 +385,7 @@ impl<T> Store for T where
         + PreferenceStore
         + RecommendationStateStore
         + CollectionStore
+        + RateLimitStore
         + 'static
 {
 }
@@ -615,6 +638,8 @@ pub enum CancelOutcome {
 pub struct RetentionSummary {
     pub results: u64,
     pub refresh_tokens: u64,
+    /// Rate-limit counters whose window ended before the token cutoff.
+    pub rate_limit_counters: u64,
     pub jobs: u64,
 }
 

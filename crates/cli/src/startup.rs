@@ -89,7 +89,9 @@ impl Application {
         .with_jobs(database.jobs());
         let analytics =
             la_app::analytics::read::AnalyticsReader::new(store.clone()).with_jobs(database.jobs());
-        let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier);
+        // Login and manual refresh are counted in the database, shared by every instance.
+        let limits = la_http::limits::RateLimits::new(settings.rate_limit_multiplier)
+            .with_shared_counters(store.clone());
         let ingest =
             la_app::ingest::IngestService::new(store.clone(), settings.ingest_keys.clone())
                 .with_refresh(database.jobs(), store.clone());

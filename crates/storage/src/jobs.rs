@@ -547,6 +547,13 @@ where
             self.bind,
         )
         .await?;
+        let rate_limit_counters = execute(
+            self.pool,
+            "DELETE FROM rate_limit_counters WHERE window_started_ms + window_s * 1000 < $1",
+            vec![Value::Int(Some(tokens_expired_before.timestamp_millis()))],
+            self.bind,
+        )
+        .await?;
         let jobs = execute(
             self.pool,
             "DELETE FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') \
@@ -558,6 +565,7 @@ where
         Ok(RetentionSummary {
             results,
             refresh_tokens,
+            rate_limit_counters,
             jobs,
         })
     }

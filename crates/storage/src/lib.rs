@@ -17,6 +17,7 @@ mod error;
 mod gamification;
 mod ingest;
 mod jobs;
+mod limits;
 mod notify;
 pub mod postgres;
 mod preferences;

@@ -112,6 +112,7 @@ crate::sessions::session_store!(PgStore);
 crate::preferences::preference_store!(PgStore);
 crate::preferences::recommendation_state_store!(PgStore);
 crate::collection::collection_store!(PgStore);
+crate::limits::rate_limit_store!(PgStore);
 
 impl PgStore {
     /// Upserts rows of a service table through `UNNEST`, in one transaction.

@@ -118,6 +118,7 @@ crate::sessions::session_store!(SqliteStore);
 crate::preferences::preference_store!(SqliteStore);
 crate::preferences::recommendation_state_store!(SqliteStore);
 crate::collection::collection_store!(SqliteStore);
+crate::limits::rate_limit_store!(SqliteStore);
 
 impl SqliteStore {
     /// Upserts rows of a service table with multi-row statements, in one transaction.

@@ -281,6 +281,7 @@ impl AnalyticsJobs {
             result: Some(json!({
                 "results": removed.results,
                 "refreshTokens": removed.refresh_tokens,
+                "rateLimitCounters": removed.rate_limit_counters,
                 "jobs": removed.jobs,
             })),
         })

@@ -279,7 +279,8 @@ async fn login_is_limited_per_ip_and_refresh_limits_reset() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=180).contains(&retry_after), "{retry_after}");
+    // A fixed window of 15 minutes from the first attempt, shared by every instance.
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
     assert_eq!(response.headers()["ratelimit-remaining"], "0");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "RATE_LIMIT_EXCEEDED");

@@ -448,3 +448,61 @@ async fn a_recalculation_on_one_instance_evicts_the_other_instances_copy() {
     b_server.await.unwrap().unwrap();
     a.stop().await;
 }
+
+/// The refresh limit holds across instances (`api.md` 3.4, decision 5): 3 per hour per user
+/// whichever instance counts them, because the counter lives in the shared database.
+#[tokio::test]
+async fn the_refresh_limit_is_shared_by_instances_on_one_database() {
+    let a = spawn_app_configured(
+        SpawnOptions {
+            seed_demo: true,
+            rate_limit_multiplier: 1,
+        },
+        |settings| settings.jobs.workers_enabled = false,
+    )
+    .await;
+    // Instance B: the same database (for SQLite, the same file).
+    let (b, _) = learning_analytics::startup::Application::build(&a.settings)
+        .await
+        .expect("second instance");
+    let b_address = format!("http://127.0.0.1:{}", b.port());
+    let (stop_b, stopped) = tokio::sync::oneshot::channel::<()>();
+    let b_server = tokio::spawn(b.run_until(async {
+        let _ = stopped.await;
+    }));
+    let learner = a.login("learner@demo.local").await;
+    let body = json!({"userId": learner.user_id, "role": "learner", "analytics": ["velocity"]});
+    let refresh_on_b = || {
+        a.client
+            .post(format!("{b_address}/api/v1/analytics/refresh"))
+            .bearer_auth(&learner.token)
+            .header("x-active-role", "learner")
+            .json(&body)
+            .send()
+    };
+
+    let first = refresh(&a, &learner.token, "learner", body.clone()).await;
+    assert_eq!(first.status(), 202);
+    assert_eq!(first.headers()["ratelimit-remaining"], "2");
+    let second = refresh_on_b().await.unwrap();
+    assert_eq!(second.status(), 202);
+    assert_eq!(second.headers()["ratelimit-remaining"], "1");
+    assert_eq!(
+        refresh(&a, &learner.token, "learner", body.clone())
+            .await
+            .status(),
+        202
+    );
+    let refused = refresh_on_b().await.unwrap();
+    assert_eq!(refused.status(), 429, "B counts A's refreshes too");
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The window started at the first refresh, moments ago.
+    assert!((3_500..=3_600).contains(&retry_after), "{retry_after}");
+    let _ = stop_b.send(());
+    b_server.await.unwrap().unwrap();
+    a.stop().await;
+}

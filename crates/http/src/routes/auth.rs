@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::json::{FieldErrors, parse_body};
 use crate::limits;
-use crate::policy::{Caller, LimitClass};
+use crate::policy::Caller;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -82,7 +82,7 @@ pub async fn login(
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    limits::check_ip(&state, LimitClass::Login, &parts)?;
+    limits::check_login(&state, &parts).await?;
     let body: LoginBody = parse_body(&parts.headers, &body)?;
     let mut errors = FieldErrors::default();
     let email = errors

@@ -134,7 +134,7 @@ pub async fn refresh(
     {
         return Err(ApiError::Forbidden);
     }
-    limits::check_manual_refresh(&state, caller.user_id(), &parts)?;
+    limits::check_manual_refresh(&state, caller.user_id(), &parts).await?;
     let now = Utc::now();
     let enqueued = jobs
         .manual_refresh(

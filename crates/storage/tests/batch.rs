@@ -3,7 +3,7 @@
 //! results back, run it again and find the same rows.
 
 use chrono::{TimeZone, Utc};
-use la_app::analytics::batch::{BatchOptions, run_batch};
+use la_app::analytics::batch::{BatchOptions, Scope, run_batch, run_batch_scoped};
 use la_app::results::{ResultStatus, StoredResult, SubjectType};
 use la_demo::DemoConfig;
 use la_domain::Role;
@@ -165,4 +165,58 @@ async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
         "a second run over the same data writes the same rows"
     );
     db.close().await;
+}
+
+/// The daily batch's chunks (and refreshes) write one organisation at a time and compute the
+/// learners of the others only as far as platform-wide figures need them. Written
+/// organisation by organisation, the results must be exactly those of one full batch.
+#[tokio::test]
+async fn organisation_by_organisation_gives_the_full_batch_results() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap();
+    let mut config = DemoConfig::new(now);
+    config.learners = 30;
+    config.trainers = 3;
+    config.courses = 8;
+    config.second_org_learners = 12;
+    let data = la_demo::generate(&config);
+
+    let full_db = TestDatabase::create().await;
+    let full = full_db.migrated().await;
+    la_storage::testing::write_mock(&full, &data, now).await;
+    let options = BatchOptions {
+        now,
+        window: Window::Days30,
+        org: None,
+    };
+    run_batch(full.store(), options, |_| {}).await.unwrap();
+
+    let scoped_db = TestDatabase::create().await;
+    let scoped = scoped_db.migrated().await;
+    la_storage::testing::write_mock(&scoped, &data, now).await;
+    let mut scopes: Vec<Option<la_domain::OrgId>> =
+        data.organizations.iter().map(|o| Some(o.id)).collect();
+    scopes.push(None);
+    assert!(
+        scopes.len() >= 3,
+        "two organisations and the platform scope"
+    );
+    for org in scopes {
+        let summary = run_batch_scoped(
+            scoped.store(),
+            now,
+            Window::Days30,
+            Scope::orgs([org]),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert!(summary.results > 0, "{org:?} writes its own results");
+    }
+
+    let expected = all_results(&full.store(), &data).await;
+    let actual = all_results(&scoped.store(), &data).await;
+    assert_eq!(actual.len(), expected.len());
+    for (actual, expected) in actual.iter().zip(&expected) {
+        assert_eq!(actual, expected, "{:?}", expected.key);
+    }
 }

@@ -165,10 +165,12 @@ pub async fn run_batch_scoped(
     let snapshot = Snapshot { now, window };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StoredResult>>(4);
     let report = progress.clone();
+    let keep = scope.clone();
     let computing = tokio::task::spawn_blocking(move || {
         compute_all(
             &inputs,
             snapshot,
+            &|org| keep.keeps(org),
             &move |done, total| report(BatchStage::Computing { done, total }),
             &move |results| {
                 // A closed channel means writing failed; that error is reported below.

@@ -182,12 +182,17 @@ struct LearnerSignals {
     recommendation_states: Vec<recommendations::RecommendationState>,
 }
 
-/// All learner analytics of one learner (AS-001.1 … AS-001.6).
+/// All learner analytics of one learner (AS-001.1 … AS-001.6, AS-004.15–17).
+///
+/// With `emit` false (a learner outside the organisations a scoped batch writes) only what
+/// later phases read of every learner is computed: the four metrics of the peer comparison
+/// and the trainer views (velocity, engagement, mastery, performance), nothing serialised.
 fn learner_results(
     record: &LearnerRecord,
     inputs: &PlatformInputs,
     figures: &PlatformFigures,
     snapshot: Snapshot,
+    emit: bool,
 ) -> (Vec<StoredResult>, LearnerSignals) {
     let org = inputs.org_of(record);
     let timezone = record
@@ -227,43 +232,51 @@ fn learner_results(
         current_pace: v.current_pace,
         target_pace: v.comparison_to_goal.target_pace,
     });
-    results.push(stored(
-        key(names::VELOCITY),
-        org_id,
-        velocity,
-        snapshot.now,
-        started,
-    ));
+    if emit {
+        results.push(stored(
+            key(names::VELOCITY),
+            org_id,
+            velocity,
+            snapshot.now,
+            started,
+        ));
+    }
 
-    let started = Instant::now();
-    let gap = skill_gap::compute(
-        record,
-        catalog,
-        org,
-        &clock,
-        Some(&figures.demand),
-        &figures.popularity,
-    );
-    let top_critical_gap = gap.ready().and_then(|g| {
-        g.prioritized_gaps
-            .iter()
-            .find(|gap| gap.is_critical)
-            .map(|gap| recommendations::SkillGapSignal {
-                skill_id: gap.skill_id,
-                skill_name: gap.skill_name.clone(),
-                current_level: gap.current_level,
-                target_level: gap.target_level,
-                priority_score: gap.priority_score,
-            })
-    });
-    results.push(stored(
-        key(names::SKILL_GAP),
-        org_id,
-        gap,
-        snapshot.now,
-        started,
-    ));
+    // Only the recommendations read the gap's signal: nothing to do in a metrics-only pass.
+    let top_critical_gap = if emit {
+        let started = Instant::now();
+        let gap = skill_gap::compute(
+            record,
+            catalog,
+            org,
+            &clock,
+            Some(&figures.demand),
+            &figures.popularity,
+        );
+        let top = gap.ready().and_then(|g| {
+            g.prioritized_gaps
+                .iter()
+                .find(|gap| gap.is_critical)
+                .map(|gap| recommendations::SkillGapSignal {
+                    skill_id: gap.skill_id,
+                    skill_name: gap.skill_name.clone(),
+                    current_level: gap.current_level,
+                    target_level: gap.target_level,
+                    priority_score: gap.priority_score,
+                })
+        });
+        results.push(stored(
+            key(names::SKILL_GAP),
+            org_id,
+            gap,
+            snapshot.now,
+            started,
+        ));
 
+        top
+    } else {
+        None
+    };
     let started = Instant::now();
     // The score of 7 days ago comes from the stored history once the job queue keeps it.
     let engagement = engagement::compute(
@@ -286,13 +299,15 @@ fn learner_results(
     let preferred_type = engagement
         .ready()
         .and_then(|e| e.behavioral_patterns.preferred_content_type);
-    results.push(stored(
-        key(names::ENGAGEMENT),
-        org_id,
-        engagement,
-        snapshot.now,
-        started,
-    ));
+    if emit {
+        results.push(stored(
+            key(names::ENGAGEMENT),
+            org_id,
+            engagement,
+            snapshot.now,
+            started,
+        ));
+    }
 
     let started = Instant::now();
     let mastery = mastery::compute(record, catalog, &figures.acquisition, &[], &clock);
@@ -311,17 +326,35 @@ fn learner_results(
                 .collect()
         })
         .unwrap_or_default();
-    results.push(stored(
-        key(names::MASTERY),
-        org_id,
-        mastery,
-        snapshot.now,
-        started,
-    ));
+    if emit {
+        results.push(stored(
+            key(names::MASTERY),
+            org_id,
+            mastery,
+            snapshot.now,
+            started,
+        ));
+    }
 
     let started = Instant::now();
     let performance = performance::compute(record, catalog, &figures.performance, &clock);
     let average_score = performance.overview.overall_average_score;
+    let metrics = peer::ComputedMetrics {
+        average_score,
+        learning_pace,
+        engagement_score,
+        mastery_percentage,
+    };
+    if !emit {
+        let signals = LearnerSignals {
+            metrics,
+            // Read only by the organisation views, which a scoped batch writes for its own
+            // organisations' members alone.
+            risk_score: None,
+            recommendation_states: Vec::new(),
+        };
+        return (results, signals);
+    }
     results.push(stored(
         key(names::PERFORMANCE),
         org_id,
@@ -422,12 +455,7 @@ fn learner_results(
     ));
 
     let signals = LearnerSignals {
-        metrics: peer::ComputedMetrics {
-            average_score,
-            learning_pace,
-            engagement_score,
-            mastery_percentage,
-        },
+        metrics,
         risk_score,
         recommendation_states,
     };
@@ -759,9 +787,15 @@ pub struct ComputedState {
 /// Computes every analytic of the snapshot, handing results to `sink` in chunks as they are
 /// ready (so the caller can write while the rest is computed), and returns the gamification
 /// and recommendation states to store. `progress(done, total)` counts learners.
+///
+/// `keeps(org)` says whose learner results the caller will store (a scoped batch: one chunk
+/// of the daily batch, or a refresh). Platform-wide figures still come from every learner, but
+/// learners outside it only get the metrics later phases read, so a chunk does a fraction of
+/// the learner work; results for them that are still produced are filtered by the caller.
 pub fn compute_all(
     inputs: &PlatformInputs,
     snapshot: Snapshot,
+    keeps: &(dyn Fn(Option<OrgId>) -> bool + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
     sink: &(dyn Fn(Vec<StoredResult>) + Sync),
 ) -> ComputedState {
@@ -778,7 +812,10 @@ pub fn compute_all(
     for (step, chunk) in learners.chunks(LEARNERS_PER_STEP).enumerate() {
         let computed: Vec<(Vec<StoredResult>, LearnerSignals)> = chunk
             .par_iter()
-            .map(|record| learner_results(record, inputs, &figures, snapshot))
+            .map(|record| {
+                let emit = keeps(record.user.org_id);
+                learner_results(record, inputs, &figures, snapshot, emit)
+            })
             .collect();
         let mut results = Vec::with_capacity(computed.len() * names::LEARNER.len() + 32);
         for (r, s) in computed {
@@ -799,6 +836,7 @@ pub fn compute_all(
     let index = peer::PeerIndex::build(&snapshots);
     let peer_results: Vec<StoredResult> = snapshots
         .par_iter()
+        .filter(|subject| keeps(subject.org_id))
         .map(|subject| {
             let started = Instant::now();
             let outcome = match peer::compute(subject, &index) {

@@ -133,14 +133,7 @@ impl SqliteStore {
         _reader: &ReadContext,
         key: &la_app::results::ResultKey,
     ) -> Result<Option<la_app::results::StoredResult>, StoreError> {
-        let mut found: Vec<la_app::results::StoredResult> = common::fetch_records(
-            &self.pool,
-            crate::results::KEY_FILTER,
-            crate::results::key_params(key),
-            bind,
-        )
-        .await?;
-        Ok(found.pop())
+        la_app::ports::ResultStore::get_result(self, key).await
     }
 }
 

@@ -176,6 +176,45 @@ impl TestApp {
     }
 }
 
+/// Another instance of the service on a test app's database (multi-instance tests).
+pub struct SecondInstance {
+    pub address: String,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    /// Starts another instance on this app's database (for SQLite, the same file), with the
+    /// app's settings as adjusted by `configure`.
+    pub async fn second_instance(&self, configure: impl FnOnce(&mut Settings)) -> SecondInstance {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        let (app, _report) = Application::build(&settings)
+            .await
+            .expect("second instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        SecondInstance {
+            address,
+            shutdown,
+            server,
+        }
+    }
+}
+
+impl SecondInstance {
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        self.server
+            .await
+            .expect("server task")
+            .expect("server result");
+    }
+}
+
 /// A logged-in demo user.
 #[derive(Debug, Clone)]
 pub struct Session {

@@ -380,16 +380,10 @@ async fn a_recalculation_on_one_instance_evicts_the_other_instances_copy() {
         return;
     }
     // Instance B: the same database, no workers of its own (A runs the job).
-    let mut settings = a.settings.clone();
-    settings.jobs.workers_enabled = false;
-    let (b, _) = learning_analytics::startup::Application::build(&settings)
-        .await
-        .expect("second instance");
-    let b_address = format!("http://127.0.0.1:{}", b.port());
-    let (stop_b, stopped) = tokio::sync::oneshot::channel::<()>();
-    let b_server = tokio::spawn(b.run_until(async {
-        let _ = stopped.await;
-    }));
+    let b = a
+        .second_instance(|settings| settings.jobs.workers_enabled = false)
+        .await;
+    let b_address = b.address.clone();
 
     let learner = a.login("learner@demo.local").await;
     let read_on_b = || async {
@@ -444,8 +438,7 @@ async fn a_recalculation_on_one_instance_evicts_the_other_instances_copy() {
         after = read_on_b().await;
     }
     assert!(after > before, "instance B still serves {before} ({after})");
-    let _ = stop_b.send(());
-    b_server.await.unwrap().unwrap();
+    b.stop().await;
     a.stop().await;
 }
 
@@ -462,14 +455,8 @@ async fn the_refresh_limit_is_shared_by_instances_on_one_database() {
     )
     .await;
     // Instance B: the same database (for SQLite, the same file).
-    let (b, _) = learning_analytics::startup::Application::build(&a.settings)
-        .await
-        .expect("second instance");
-    let b_address = format!("http://127.0.0.1:{}", b.port());
-    let (stop_b, stopped) = tokio::sync::oneshot::channel::<()>();
-    let b_server = tokio::spawn(b.run_until(async {
-        let _ = stopped.await;
-    }));
+    let b = a.second_instance(|_| {}).await;
+    let b_address = b.address.clone();
     let learner = a.login("learner@demo.local").await;
     let body = json!({"userId": learner.user_id, "role": "learner", "analytics": ["velocity"]});
     let refresh_on_b = || {
@@ -502,7 +489,6 @@ async fn the_refresh_limit_is_shared_by_instances_on_one_database() {
         .unwrap();
     // The window started at the first refresh, moments ago.
     assert!((3_500..=3_600).contains(&retry_after), "{retry_after}");
-    let _ = stop_b.send(());
-    b_server.await.unwrap().unwrap();
+    b.stop().await;
     a.stop().await;
 }

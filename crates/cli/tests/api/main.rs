@@ -14,5 +14,6 @@ mod metrics;
 mod openapi;
 mod preferences;
 mod recommendations;
+mod role_recommendations;
 mod shapes;
 mod system;

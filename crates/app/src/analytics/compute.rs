@@ -685,7 +685,7 @@ fn org_results(
                     workers: None,
                     ..t.clone()
                 }),
-                Analysis::InsufficientData(reason) => Analysis::InsufficientData(*reason),
+                Analysis::InsufficientData(reason) => Analysis::InsufficientData(reason),
             };
             let teams_ms = started.elapsed();
 

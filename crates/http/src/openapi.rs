@@ -659,7 +659,8 @@ fn describe(id: &str) -> Option<Description> {
             "Trainer overview",
             Envelope(
                 "`trainerId` plus `coursePerformance`, `courseHealth`, `studentDistribution`, \
-                 `teachingEffectiveness`: the `data` of T1-T4",
+                 `teachingEffectiveness`: the `data` of T1-T4; `recommendations`: AS-004.17 \
+                 trainer recommendations",
             ),
         ),
         "O1" => (
@@ -687,7 +688,8 @@ fn describe(id: &str) -> Option<Description> {
             "Organisation overview",
             Envelope(
                 "`organizationId` plus `learningVelocity`, `strategicAlignment`, \
-                 `learningCulture`, `orgPerformance`: the `data` of O1-O4",
+                 `learningCulture`, `orgPerformance`: the `data` of O1-O4; `recommendations`: \
+                 AS-004.17 organisation recommendations (an org admin's own item states)",
             ),
         ),
         "C1" => (
@@ -1103,6 +1105,31 @@ fn operation(spec: &RouteSpec, described: Description) -> Operation {
                 .required(Required::False)
                 .description(Some("Time window of the analysis (`api.md` 1.8)"))
                 .schema(Some(string_schema(&["7d", "30d", "90d"], Some("30d")))),
+        );
+    }
+    if spec.id == "O4" {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("includeWorkers")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(
+                    "`true`: add AS-003.13's named worker list (`workers`) of the organisation",
+                ))
+                .schema(Some(string_schema(&["true", "false"], Some("false")))),
+        );
+    }
+    if spec.id == "P1" {
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name("courseId")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(
+                    "Course (UUID): the risk of the learner's enrollment in it instead of the \
+                     riskiest active enrollment; 404 for an unknown course",
+                ))
+                .schema(Some(string_schema(&[], None))),
         );
     }
     if spec.id == "C2" {

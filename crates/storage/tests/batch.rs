@@ -103,11 +103,18 @@ async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
                 .count()
         })
         .sum();
-    // 10 learner analytics per learner, 4 per trainer, 4 per organisation, skill demand,
-    // and 3 gamification views per (user, role).
+    let org_admins = data
+        .users
+        .iter()
+        .filter(|u| u.is_active && u.org_id.is_some() && u.roles.contains(&Role::OrgAdmin))
+        .count();
+    // 10 learner analytics per learner; 4 per trainer and their recommendations; per
+    // organisation 4, O4 again with its worker list, and the recommendations without anyone's
+    // decisions; each org admin's own recommendations; skill demand; and 3 gamification views
+    // per (user, role).
     assert_eq!(
         summary.results,
-        learners * 10 + trainers * 4 + data.organizations.len() * 4 + 1 + gamified * 3
+        learners * 10 + trainers * 5 + data.organizations.len() * 6 + org_admins + 1 + gamified * 3
     );
     assert_eq!(summary.gamification_subjects, gamified);
     let awards = store.badge_awards().await.unwrap();

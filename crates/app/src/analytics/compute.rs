@@ -6,6 +6,7 @@
 
 use super::load::PlatformInputs;
 use super::names;
+use super::role_advice;
 use crate::ports::{GamificationState, ViewerRecommendationState};
 use crate::results::{JsonDocument, ResultKey, ResultStatus, StoredResult, SubjectType};
 use chrono::{DateTime, Utc};
@@ -462,12 +463,31 @@ fn learner_results(
     (results, signals)
 }
 
-/// The four trainer analytics (T1-T4) of every trainer, from course cohorts built once.
+/// Item states of AS-004.17 to store, with the viewer's organisation (for scoped batches).
+type ScopedStates = Vec<(Option<OrgId>, ViewerRecommendationState)>;
+
+/// The storage parameters of O4: `includeWorkers=true` (the only named output, decision 12:
+/// part of the cache key) before the window, keys sorted by name; `false` is the default
+/// output and shares its key.
+pub fn org_performance_params(
+    window: la_domain::analytics::Window,
+    include_workers: bool,
+) -> String {
+    if include_workers {
+        format!("includeWorkers=true&window={}", window.as_str())
+    } else {
+        format!("window={}", window.as_str())
+    }
+}
+
+/// The four trainer analytics (T1-T4) of every trainer, from course cohorts built once, and
+/// the trainer's AS-004.17 recommendations (`trainer_improvement_strategies`) from them.
 fn trainer_results(
     inputs: &PlatformInputs,
     engagement: &BTreeMap<UserId, f64>,
+    figures: &PlatformFigures,
     snapshot: Snapshot,
-) -> Vec<StoredResult> {
+) -> (Vec<StoredResult>, ScopedStates) {
     let catalog = &inputs.catalog;
     let clock = Clock::utc(snapshot.now);
     let cohorts = cohort::build_cohorts(catalog, inputs.records.iter());
@@ -480,14 +500,15 @@ fn trainer_results(
         snapshot.now,
         &clock,
     );
+    let course_signals = role_advice::course_signals(&cohorts, catalog, &clock);
     let trainers: Vec<&LearnerRecord> = inputs
         .records
         .iter()
         .filter(|r| r.user.is_active && r.user.roles.contains(&Role::Trainer))
         .collect();
-    trainers
+    let per_trainer: Vec<(Vec<StoredResult>, ScopedStates)> = trainers
         .par_iter()
-        .flat_map_iter(|record| {
+        .map(|record| {
             let user = &record.user;
             let key = |analytics_type: &str| ResultKey {
                 subject_type: SubjectType::User,
@@ -497,16 +518,24 @@ fn trainer_results(
                 params_key: snapshot.params_key(),
             };
             let org = user.org_id;
-            let mut out = Vec::with_capacity(4);
+            let mut out = Vec::with_capacity(5);
             out.push(timed(
                 key(names::COURSE_PERFORMANCE),
                 org,
                 snapshot.now,
                 || course_performance::for_trainer(user, catalog, &cohorts, &benchmarks, &clock),
             ));
-            out.push(timed(key(names::COURSE_HEALTH), org, snapshot.now, || {
-                course_health::for_trainer(user.id, catalog, &cohorts, &benchmarks, &clock)
-            }));
+            let started = Instant::now();
+            let health =
+                course_health::for_trainer(user.id, catalog, &cohorts, &benchmarks, &clock);
+            let problem_modules = role_advice::problem_modules(health.ready());
+            out.push(stored(
+                key(names::COURSE_HEALTH),
+                org,
+                health,
+                snapshot.now,
+                started,
+            ));
             out.push(timed(
                 key(names::STUDENT_DISTRIBUTION),
                 org,
@@ -537,21 +566,78 @@ fn trainer_results(
                     )
                 },
             ));
-            out
+            // AS-004.17 for the trainer, with their stored item states (decision 17).
+            let started = Instant::now();
+            let signals = role_advice::trainer_signals(
+                user.id,
+                catalog,
+                &cohorts,
+                &course_signals,
+                problem_modules,
+                (start, snapshot.now),
+            );
+            let stored_states = inputs
+                .recommendation_states
+                .get(&(user.id, Role::Trainer))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let mut advice = recommendations::compute_trainer(
+                user.id,
+                None,
+                catalog,
+                &clock,
+                &signals,
+                &figures.statistics,
+                stored_states,
+            );
+            let states = std::mem::take(&mut advice.states)
+                .into_iter()
+                .map(|s| (org, (user.id, Role::Trainer, s)))
+                .collect();
+            out.push(stored(
+                key(names::RECOMMENDATIONS),
+                org,
+                Analysis::Ready(advice),
+                snapshot.now,
+                started,
+            ));
+            (out, states)
         })
-        .collect()
+        .collect();
+    let mut results = Vec::with_capacity(per_trainer.len() * 5);
+    let mut states = Vec::new();
+    for (r, s) in per_trainer {
+        results.extend(r);
+        states.extend(s);
+    }
+    (results, states)
 }
 
-/// The four organisation analytics (O1-O4) of every organisation.
+/// The four organisation analytics (O1-O4) of every organisation (O4 also with its worker
+/// list, under its own key), and the AS-004.17 organisation recommendations
+/// (`org_strategic_recommendations`): one per org admin of the organisation, with their own
+/// item states, and one without states under the organisation subject for platform admins
+/// **(decided here)**.
 fn org_results(
     inputs: &PlatformInputs,
     employees: &BTreeMap<UserId, org_analytics::EmployeeMetrics>,
+    figures: &PlatformFigures,
     snapshot: Snapshot,
-) -> Vec<StoredResult> {
+) -> (Vec<StoredResult>, ScopedStates) {
     let catalog = &inputs.catalog;
+    let mut admins: BTreeMap<OrgId, Vec<UserId>> = BTreeMap::new();
+    for r in &inputs.records {
+        if r.user.is_active
+            && r.user.roles.contains(&Role::OrgAdmin)
+            && let Some(org) = r.user.org_id
+        {
+            admins.entry(org).or_default().push(r.id());
+        }
+    }
     let orgs: Vec<(&OrgId, &la_domain::analytics::OrgRecord)> = inputs.orgs.iter().collect();
-    orgs.par_iter()
-        .flat_map_iter(|(org_id, org)| {
+    let per_org: Vec<(Vec<StoredResult>, ScopedStates)> = orgs
+        .par_iter()
+        .map(|(org_id, org)| {
             let clock = Clock::in_zone(snapshot.now, org.org.timezone.as_deref());
             let members: Vec<&LearnerRecord> = org
                 .members
@@ -570,11 +656,11 @@ fn org_results(
                 analytics_type: analytics_type.to_owned(),
                 params_key: snapshot.params_key(),
             };
-            let org_id = Some(**org_id);
-            let mut out = Vec::with_capacity(4);
+            let org_key = Some(**org_id);
+            let mut out = Vec::with_capacity(7 + admins.get(*org_id).map_or(0, Vec::len));
             out.push(timed(
                 key(names::ORG_LEARNING_VELOCITY),
-                org_id,
+                org_key,
                 snapshot.now,
                 || {
                     learning_velocity::compute(
@@ -590,53 +676,154 @@ fn org_results(
                     )
                 },
             ));
-            out.push(timed(
+            let started = Instant::now();
+            let alignment = strategic_alignment::compute(
+                org,
+                &members,
+                catalog,
+                &metrics,
+                &clock,
+                &strategic_alignment::AlignmentParams::for_window(&clock, snapshot.window),
+            );
+            let alignment_ms = started.elapsed();
+            let started = Instant::now();
+            let culture = learning_culture::compute(
+                org,
+                &members,
+                catalog,
+                &metrics,
+                &clock,
+                learning_culture::default_span(&clock, snapshot.window),
+            );
+            let culture_ms = started.elapsed();
+            // O4 once with the worker list; the default output is the same without it.
+            let started = Instant::now();
+            let with_workers = team_analytics::compute(
+                org,
+                &members,
+                &metrics,
+                &clock,
+                &team_analytics::TeamParams {
+                    include_workers: true,
+                    ..team_analytics::TeamParams::for_window(&clock, snapshot.window)
+                },
+            );
+            let teams = match &with_workers {
+                Analysis::Ready(t) => Analysis::Ready(team_analytics::TeamAnalytics {
+                    workers: None,
+                    ..t.clone()
+                }),
+                Analysis::InsufficientData(reason) => Analysis::InsufficientData(reason),
+            };
+            let teams_ms = started.elapsed();
+
+            let started = Instant::now();
+            let signals = role_advice::org_signals(
+                org,
+                &members,
+                catalog,
+                &clock,
+                members
+                    .iter()
+                    .map(|m| employees.get(&m.id()).and_then(|e| e.engagement_score)),
+                alignment.ready(),
+                culture.ready(),
+                teams.ready(),
+            );
+            let mut states: ScopedStates = Vec::new();
+            let viewers = admins.get(*org_id).map(Vec::as_slice).unwrap_or(&[]);
+            for viewer in viewers {
+                let stored_states = inputs
+                    .recommendation_states
+                    .get(&(*viewer, Role::OrgAdmin))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let mut advice = recommendations::compute_org(
+                    org,
+                    *viewer,
+                    &clock,
+                    &signals,
+                    &figures.statistics,
+                    stored_states,
+                );
+                states.extend(
+                    std::mem::take(&mut advice.states)
+                        .into_iter()
+                        .map(|s| (org_key, (*viewer, Role::OrgAdmin, s))),
+                );
+                out.push(stored(
+                    ResultKey {
+                        subject_type: SubjectType::User,
+                        subject_id: viewer.0,
+                        role: Some(Role::OrgAdmin),
+                        analytics_type: names::RECOMMENDATIONS.to_owned(),
+                        params_key: snapshot.params_key(),
+                    },
+                    org_key,
+                    Analysis::Ready(advice),
+                    snapshot.now,
+                    started,
+                ));
+            }
+            // The organisation's view without anyone's decisions (ids of the nil viewer).
+            let neutral = recommendations::compute_org(
+                org,
+                UserId(uuid::Uuid::nil()),
+                &clock,
+                &signals,
+                &figures.statistics,
+                &[],
+            );
+            out.push(stored(
+                key(names::RECOMMENDATIONS),
+                org_key,
+                Analysis::Ready(neutral),
+                snapshot.now,
+                started,
+            ));
+
+            let ended = Instant::now();
+            out.push(stored(
                 key(names::STRATEGIC_ALIGNMENT),
-                org_id,
+                org_key,
+                alignment,
                 snapshot.now,
-                || {
-                    strategic_alignment::compute(
-                        org,
-                        &members,
-                        catalog,
-                        &metrics,
-                        &clock,
-                        &strategic_alignment::AlignmentParams::for_window(&clock, snapshot.window),
-                    )
-                },
+                ended - alignment_ms,
             ));
-            out.push(timed(
+            out.push(stored(
                 key(names::LEARNING_CULTURE),
-                org_id,
+                org_key,
+                culture,
                 snapshot.now,
-                || {
-                    learning_culture::compute(
-                        org,
-                        &members,
-                        catalog,
-                        &metrics,
-                        &clock,
-                        learning_culture::default_span(&clock, snapshot.window),
-                    )
-                },
+                ended - culture_ms,
             ));
-            out.push(timed(
+            out.push(stored(
                 key(names::ORG_PERFORMANCE),
-                org_id,
+                org_key,
+                teams,
                 snapshot.now,
-                || {
-                    team_analytics::compute(
-                        org,
-                        &members,
-                        &metrics,
-                        &clock,
-                        &team_analytics::TeamParams::for_window(&clock, snapshot.window),
-                    )
-                },
+                ended - teams_ms,
             ));
-            out
+            out.push(stored(
+                ResultKey {
+                    params_key: org_performance_params(snapshot.window, true),
+                    ..key(names::ORG_PERFORMANCE)
+                },
+                org_key,
+                with_workers,
+                snapshot.now,
+                ended - teams_ms,
+            ));
+            (out, states)
         })
-        .collect()
+        .collect();
+    let mut results = Vec::new();
+    let mut states = Vec::new();
+    for (r, s) in per_org {
+        results.extend(r);
+        states.extend(s);
+    }
+    (results, states)
 }
 
 /// The roles whose gamification the batch tracks (`analytics.md` 8: per user and role). The
@@ -780,7 +967,8 @@ const LEARNERS_PER_STEP: usize = 1_024;
 #[derive(Debug, Default)]
 pub struct ComputedState {
     pub gamification: Vec<GamificationState>,
-    /// AS-004.17 item states of every learner (with their organisation, for `--org`).
+    /// AS-004.17 item states of every learner, trainer and org admin (with their
+    /// organisation, for `--org`).
     pub recommendation_states: Vec<(Option<OrgId>, ViewerRecommendationState)>,
 }
 
@@ -885,8 +1073,9 @@ pub fn compute_all(
             )
         })
         .collect();
-    let trainer_results = trainer_results(inputs, &engagement, snapshot);
-    let org_results = org_results(inputs, &employees, snapshot);
+    let (trainer_results, trainer_states) =
+        trainer_results(inputs, &engagement, &figures, snapshot);
+    let (org_results, org_states) = org_results(inputs, &employees, &figures, snapshot);
 
     // The platform subject: skill demand over the default timeframe.
     let started = Instant::now();
@@ -927,6 +1116,8 @@ pub fn compute_all(
                 .into_iter()
                 .map(move |state| (org, (user, Role::Learner, state)))
         })
+        .chain(trainer_states)
+        .chain(org_states)
         .collect();
     ComputedState {
         gamification,

@@ -8,3 +8,4 @@ pub mod load;
 pub mod names;
 pub mod on_demand;
 pub mod read;
+mod role_advice;

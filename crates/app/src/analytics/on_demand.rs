@@ -12,6 +12,7 @@ use la_domain::analytics::gamification::Period;
 use la_domain::analytics::gamification::leaderboard::{
     self, BoardScope, BoardType, Leaderboards, Requester,
 };
+use la_domain::analytics::predictive::drop_off;
 use la_domain::analytics::{Analysis, Clock};
 use la_domain::model::ValueProposition;
 use la_domain::{Role, UserId};
@@ -136,6 +137,45 @@ impl PlatformSnapshot {
             ),
             None => Analysis::InsufficientData("no leaderboard for this role"),
         };
+        Some(stored(key, record.user.org_id, outcome, now, started))
+    }
+}
+
+/// The storage parameters of P1 for one course (`courseId`, decision 12: part of the key).
+pub fn drop_off_params_key(course: uuid::Uuid, window: la_domain::analytics::Window) -> String {
+    format!("courseId={course}&window={}", window.as_str())
+}
+
+impl PlatformSnapshot {
+    /// P1 with `courseId` (AS-004.15 for the learner's latest enrollment in that course, in
+    /// the learner's timezone, as the batch computes P1); `None` when the user is no learner
+    /// or the course is unknown (404). No stored daily history yet, as in the batch.
+    pub fn drop_off_for_course(
+        &self,
+        key: ResultKey,
+        user: UserId,
+        course: la_domain::CourseId,
+        now: DateTime<Utc>,
+    ) -> Option<StoredResult> {
+        let started = Instant::now();
+        let record = self.inputs.record(user)?;
+        if !record.user.roles.contains(&Role::Learner)
+            || !self.inputs.catalog.courses.contains_key(&course)
+        {
+            return None;
+        }
+        let timezone = record.user.timezone.as_deref().or(self
+            .inputs
+            .org_of(record)
+            .and_then(|o| o.org.timezone.as_deref()));
+        let clock = Clock::in_zone(now, timezone);
+        let outcome = drop_off::compute(
+            record,
+            &self.inputs.catalog,
+            &clock,
+            Some(course),
+            &Default::default(),
+        );
         Some(stored(key, record.user.org_id, outcome, now, started))
     }
 }

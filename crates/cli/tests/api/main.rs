@@ -15,5 +15,6 @@ mod openapi;
 mod preferences;
 mod recommendations;
 mod rls;
+mod role_recommendations;
 mod shapes;
 mod system;

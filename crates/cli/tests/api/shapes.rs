@@ -771,9 +771,10 @@ fn recommendations() -> Value {
             // "(org)": null for the learner and trainer rules.
             "workerKPIs": nullable(json!([{
                 "workerId": "uuid",
-                "name": "str",
+                // Anonymous (decision 14): always null.
+                "name": null,
                 "missingSkills": ["str"],
-                "kpiStatus": "str",
+                "kpiStatus": "off_track|at_risk|on_track?",
                 "action": "str"
             }]))
         },
@@ -788,9 +789,8 @@ fn trainer_overview() -> Value {
         "courseHealth": nullable(courses(course_health())),
         "studentDistribution": nullable(courses(student_distribution())),
         "teachingEffectiveness": nullable(teaching_effectiveness()),
-        // Known gap, documented in ARCHITECTURE.md "Serving analytics": T5 does not yet add
-        // the trainer recommendations of AS-004.17 (the batch does not compute them).
-        "recommendations?": recommendations()
+        // Spec README: T5 adds the trainer recommendations of AS-004.17.
+        "recommendations": recommendations()
     })
 }
 
@@ -971,9 +971,8 @@ fn org_overview() -> Value {
         "strategicAlignment": nullable(strategic_alignment()),
         "learningCulture": nullable(learning_culture()),
         "orgPerformance": nullable(org_performance()),
-        // Known gap, documented in ARCHITECTURE.md "Serving analytics": O5 does not yet add
-        // the organisation recommendations of AS-004.17.
-        "recommendations?": recommendations()
+        // Spec README: O5 adds the organisation recommendations of AS-004.17.
+        "recommendations": recommendations()
     })
 }
 

@@ -12,8 +12,11 @@ use crate::policy::{Caller, SubjectRule, parse_id};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use la_app::analytics::compute::org_performance_params;
 use la_app::analytics::names;
-use la_app::analytics::on_demand::{BoardRequest, LEADERBOARD, skill_demand_params_key};
+use la_app::analytics::on_demand::{
+    BoardRequest, LEADERBOARD, drop_off_params_key, skill_demand_params_key,
+};
 use la_app::analytics::read::{ReadError, Served};
 use la_app::results::{ResultKey, ResultStatus, SubjectType};
 use la_domain::Role;
@@ -55,7 +58,18 @@ fn subject_and_window(
     raw_id: &str,
     params: &HashMap<String, String>,
 ) -> Result<(Uuid, Window), ApiError> {
-    let mut errors = FieldErrors::default();
+    subject_and_window_with(caller, name, raw_id, params, FieldErrors::default())
+}
+
+/// [`subject_and_window`] with the route's own parameter errors found so far (all are
+/// reported together, before ownership: `api.md` 1.4).
+fn subject_and_window_with(
+    caller: &Caller,
+    name: &str,
+    raw_id: &str,
+    params: &HashMap<String, String>,
+    mut errors: FieldErrors,
+) -> Result<(Uuid, Window), ApiError> {
     let id = Uuid::parse_str(raw_id).ok();
     if id.is_none() {
         errors.add(name, "must be a UUID");
@@ -132,9 +146,26 @@ pub async fn windowed(
         SubjectRule::OwnOrganization => ("orgId", Role::OrgAdmin),
         _ => ("userId", Role::Learner),
     };
-    let (subject, window) = subject_and_window(&caller, param, &raw, &params)?;
+    // O4 only: `includeWorkers` (AS-003.13's named worker list, `true` or `false`), part of
+    // the cache key (decision 12). Other routes ignore it.
+    let mut errors = FieldErrors::default();
+    let include_workers = match (caller.spec.id, params.get("includeWorkers")) {
+        ("O4", Some(raw)) => match raw.as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                errors.add("includeWorkers", "must be true or false");
+                false
+            }
+        },
+        _ => false,
+    };
+    let (subject, window) = subject_and_window_with(&caller, param, &raw, &params, errors)?;
     let key = match role {
-        Role::OrgAdmin => org_key(subject, analytic, window),
+        Role::OrgAdmin => ResultKey {
+            params_key: org_performance_params(window, include_workers),
+            ..org_key(subject, analytic, window)
+        },
         _ => user_key(subject, role, analytic, window_key(window)),
     };
     let now = Utc::now();
@@ -211,7 +242,8 @@ pub async fn learner_overview(
     .await
 }
 
-/// T5: the four trainer analytics keyed by name.
+/// T5: the four trainer analytics keyed by name, and the trainer's AS-004.17
+/// recommendations (spec README: T5 adds them) under `recommendations`.
 pub async fn trainer_overview(
     State(state): State<AppState>,
     caller: Caller,
@@ -224,6 +256,7 @@ pub async fn trainer_overview(
         ("courseHealth", names::COURSE_HEALTH),
         ("studentDistribution", names::STUDENT_DISTRIBUTION),
         ("teachingEffectiveness", names::TEACHING_EFFECTIVENESS),
+        ("recommendations", names::RECOMMENDATIONS),
     ];
     overview(
         &state,
@@ -237,7 +270,10 @@ pub async fn trainer_overview(
     .await
 }
 
-/// O5: the four organisation analytics keyed by name.
+/// O5: the four organisation analytics keyed by name, and the organisation's AS-004.17
+/// recommendations under `recommendations`: an org admin gets their own (their saved and
+/// dismissed items, decision 17); a platform admin the organisation's view without anyone's
+/// decisions **(decided here)**.
 pub async fn organization_overview(
     State(state): State<AppState>,
     caller: Caller,
@@ -250,7 +286,9 @@ pub async fn organization_overview(
         ("strategicAlignment", names::STRATEGIC_ALIGNMENT),
         ("learningCulture", names::LEARNING_CULTURE),
         ("orgPerformance", names::ORG_PERFORMANCE),
+        ("recommendations", names::RECOMMENDATIONS),
     ];
+    let viewer = (caller.active_role == Some(Role::OrgAdmin)).then(|| caller.user_id());
     overview(
         &state,
         &caller,
@@ -258,7 +296,12 @@ pub async fn organization_overview(
         "organizationId",
         window,
         &components,
-        |analytic| org_key(org, analytic, window),
+        |analytic| match viewer {
+            Some(admin) if analytic == names::RECOMMENDATIONS => {
+                user_key(admin, Role::OrgAdmin, analytic, window_key(window))
+            }
+            _ => org_key(org, analytic, window),
+        },
     )
     .await
 }
@@ -270,12 +313,21 @@ fn own_user(caller: &Caller, raw: &str) -> Result<Uuid, ApiError> {
     Ok(user)
 }
 
-/// C1 (peer) and P1–P3: computed by the batch at the default window.
+/// C1 (peer) and P1–P3: computed by the batch at the default window. P1 also takes an
+/// optional `courseId` (AS-004.15 for that course instead of the riskiest active
+/// enrollment), computed on first request from a platform snapshot and kept under its own
+/// key (decision 12).
 pub async fn learner_comparison(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
+    Query(params): Params,
 ) -> Result<Response, ApiError> {
+    if caller.spec.id == "P1"
+        && let Some(raw_course) = params.get("courseId")
+    {
+        return drop_off_for_course(state, caller, &raw, raw_course).await;
+    }
     let user = own_user(&caller, &raw)?;
     let key = user_key(
         user,
@@ -293,6 +345,48 @@ pub async fn learner_comparison(
     if caller.spec.id == "C1" && served.result.status == ResultStatus::InsufficientData {
         return Err(ApiError::InsufficientPeerGroup);
     }
+    Ok(Envelope::single(&served, None, now).into_response())
+}
+
+/// P1 with `courseId`: both ids are validated together (400), then ownership (403); an
+/// unknown course is a 404, a course without the learner's active enrollment is
+/// `insufficient_data` (AS-004.15).
+async fn drop_off_for_course(
+    state: AppState,
+    caller: Caller,
+    raw_user: &str,
+    raw_course: &str,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::default();
+    let user = Uuid::parse_str(raw_user).ok();
+    if user.is_none() {
+        errors.add("userId", "must be a UUID");
+    }
+    let course = Uuid::parse_str(raw_course).ok();
+    if course.is_none() {
+        errors.add("courseId", "must be a UUID");
+    }
+    errors.into_result()?;
+    let (user, course) = (user.expect("checked"), course.expect("checked"));
+    caller.check_ownership(user)?;
+    let key = user_key(
+        user,
+        Role::Learner,
+        names::DROP_OFF_RISK,
+        drop_off_params_key(course, Window::Days30),
+    );
+    let now = Utc::now();
+    let served = state
+        .analytics
+        .read_on_demand(key, &caller.read_context(), now, move |snapshot, key| {
+            snapshot.drop_off_for_course(
+                key,
+                la_domain::UserId(user),
+                la_domain::CourseId(course),
+                now,
+            )
+        })
+        .await?;
     Ok(Envelope::single(&served, None, now).into_response())
 }
 

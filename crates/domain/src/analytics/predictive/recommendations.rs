@@ -1397,10 +1397,12 @@ pub struct TrainerSignals {
 
 /// Builder of the parts of a course's signals that come from the learners' records: the
 /// students at high/critical drop-off risk and the share of pairs needing 3+ attempts. The
-/// batch adds problem modules and effect sizes from AS-002.8 and AS-001.6.
-pub fn trainer_course_signals(
+/// batch adds problem modules and effect sizes from AS-002.8 and AS-001.6. `learners` may be
+/// every record or only the course's cohort (others contribute nothing but their attempts on
+/// the course's assessments).
+pub fn trainer_course_signals<'a>(
     course: &Course,
-    learners: &[LearnerRecord],
+    learners: impl IntoIterator<Item = &'a LearnerRecord>,
     catalog: &Catalog,
     clock: &Clock,
 ) -> TrainerCourseSignals {
@@ -1735,13 +1737,13 @@ fn is_member(org: &OrgRecord, record: &LearnerRecord) -> bool {
 }
 
 /// Builder: completion of each course among the organisation's employees' enrollments.
-pub fn org_course_completion(
+pub fn org_course_completion<'a>(
     org: &OrgRecord,
-    learners: &[LearnerRecord],
+    learners: impl IntoIterator<Item = &'a LearnerRecord>,
     catalog: &Catalog,
 ) -> Vec<CourseCompletionSignal> {
     let mut counts: BTreeMap<CourseId, (usize, usize)> = BTreeMap::new();
-    for record in learners.iter().filter(|r| is_member(org, r)) {
+    for record in learners.into_iter().filter(|r| is_member(org, r)) {
         for e in &record.enrollments {
             let entry = counts.entry(e.course_id).or_default();
             entry.0 += 1;
@@ -1761,9 +1763,9 @@ pub fn org_course_completion(
 
 /// Builder: employees missing a required skill (value propositions in force) with a deadline
 /// within 60 days, with the worst status of the KPIs linking those skills.
-pub fn worker_skill_needs(
+pub fn worker_skill_needs<'a>(
     org: &OrgRecord,
-    learners: &[LearnerRecord],
+    learners: impl IntoIterator<Item = &'a LearnerRecord>,
     catalog: &Catalog,
     clock: &Clock,
 ) -> Vec<WorkerSkillNeed> {
@@ -1780,7 +1782,7 @@ pub fn worker_skill_needs(
         .filter(|k| k.period_start <= today && k.period_end >= today && k.target > 0.0)
         .collect();
     let mut out = Vec::new();
-    for record in learners.iter().filter(|r| is_member(org, r)) {
+    for record in learners.into_iter().filter(|r| is_member(org, r)) {
         let department = record.user.department_id;
         let mut missing: BTreeMap<SkillId, MissingSkill> = BTreeMap::new();
         for v in &props {

@@ -403,15 +403,6 @@ impl Upstreams {
         crate::metrics::render(&self.metric_figures())
     }
 
-    /// The worst health of the configured upstreams (`/api/health`'s `external_apis`,
-    /// `integration.md` 10.1), from the last probe and the breakers; `None` without any.
-    pub fn worst_health(&self) -> Option<Health> {
-        self.status()
-            .into_iter()
-            .filter_map(|s| s.health)
-            .max_by_key(|h| h.gauge())
-    }
-
     /// I5: closes the breaker of an http upstream.
     pub fn reset_breaker(&self, service: Service) -> Result<(), CollectError> {
         match self.sources.get(&service) {

@@ -11,6 +11,7 @@ use la_upstream::transport::{CallError, Get};
 use la_upstream::{Service, UpstreamSettings, Upstreams};
 use serde_json::json;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::*;
 use wiremock::matchers::{method, path};
@@ -57,28 +58,70 @@ fn dead_port() -> u16 {
     listener.local_addr().expect("address").port()
 }
 
-async fn health_requests(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == "/health")
-        .count()
+/// A bare HTTP stand-in answering every request `404` (`Connection: close`) and counting
+/// them. Unlike wiremock's pooled servers (a dropped one goes back to a pool and keeps
+/// listening), stopping it really closes its port, and no other test can receive this
+/// test's probes.
+struct StandIn {
+    uri: String,
+    hits: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StandIn {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let uri = format!("http://{}", listener.local_addr().expect("address"));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counted = hits.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    // Read the request head (small enough for one read), then answer.
+                    loop {
+                        if socket.readable().await.is_err() {
+                            return;
+                        }
+                        match socket.try_read(&mut buf) {
+                            Ok(0) => return,
+                            Ok(_) => break,
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                            Err(_) => return,
+                        }
+                    }
+                    if socket.writable().await.is_ok() {
+                        let _ = socket.try_write(
+                            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        );
+                    }
+                });
+            }
+        });
+        StandIn { uri, hits, task }
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+
+    /// Closes the port (the accept loop owns the listener).
+    async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
 }
 
 #[tokio::test]
 async fn the_probe_marks_a_down_upstream_unhealthy_and_an_answering_one_healthy() {
-    let server = MockServer::start().await;
     // No health endpoint: the stand-in answers 404, which still proves reachability.
-    Mock::given(method("GET"))
-        .and(path("/health"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&server)
-        .await;
+    let server = StandIn::start().await;
     let dead = format!("http://127.0.0.1:{}", dead_port());
     let settings = http(&[
-        (Service::Devlab, &server.uri()),
+        (Service::Devlab, &server.uri),
         (Service::RagAssistant, &dead),
     ]);
     let upstreams = Arc::new(Upstreams::new(&settings, fast_options()).expect("upstreams"));
@@ -117,9 +160,8 @@ async fn the_probe_marks_a_down_upstream_unhealthy_and_an_answering_one_healthy(
     assert_eq!(rag.stats().snapshot().attempts, 0);
 
     // It keeps probing: the stand-in goes away, the next round sees it down.
-    let probes_before = health_requests(&server).await;
-    assert!(probes_before >= 1);
-    drop(server);
+    assert!(server.hits() >= 1);
+    server.stop().await;
     wait_for_probe(&upstreams, Service::Devlab, false).await;
     assert_eq!(
         health_of(&upstreams, Service::Devlab),
@@ -132,24 +174,20 @@ async fn the_probe_marks_a_down_upstream_unhealthy_and_an_answering_one_healthy(
 
 #[tokio::test]
 async fn the_probe_stops_on_shutdown_and_skips_mock_upstreams() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/health"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = StandIn::start().await;
     let upstreams = Arc::new(
-        Upstreams::new(&http(&[(Service::Devlab, &server.uri())]), fast_options())
+        Upstreams::new(&http(&[(Service::Devlab, &server.uri)]), fast_options())
             .expect("upstreams"),
     );
     let prober =
         Prober::start(upstreams.clone(), INTERVAL, Duration::from_millis(500)).expect("started");
     wait_for_probe(&upstreams, Service::Devlab, true).await;
     prober.shutdown().await;
-    let after_stop = health_requests(&server).await;
+    let after_stop = server.hits();
     // Three intervals later no further probe has arrived.
     tokio::time::sleep(INTERVAL * 3).await;
-    assert_eq!(health_requests(&server).await, after_stop);
+    assert_eq!(server.hits(), after_stop);
+    server.stop().await;
 
     // Nothing to probe in mock mode (and an interval of zero turns the probe off).
     let mocked =

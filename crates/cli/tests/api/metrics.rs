@@ -222,18 +222,27 @@ async fn upstream_calls_and_probes_show_up_as_upstream_series() {
         if sample(&text, assessment_health) == Some(2.0) {
             break text;
         }
-        assert!(std::time::Instant::now() < deadline, "no failed probe:\n{text}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no failed probe:\n{text}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     let labels = r#"service="devlab",endpoint="/users/{userId}/practice-sessions""#;
     let series = |family: &str, extra: &str| format!("{family}{{{labels},{extra}}}");
     assert_eq!(
-        sample(&text, &series("upstream_requests_total", r#"outcome="success""#)),
+        sample(
+            &text,
+            &series("upstream_requests_total", r#"outcome="success""#)
+        ),
         Some(2.0),
         "{text}"
     );
     assert_eq!(
-        sample(&text, &series("upstream_requests_total", r#"outcome="failure""#)),
+        sample(
+            &text,
+            &series("upstream_requests_total", r#"outcome="failure""#)
+        ),
         Some(1.0),
         "{text}"
     );
@@ -263,7 +272,10 @@ async fn upstream_calls_and_probes_show_up_as_upstream_series() {
     // probes of Assessment did not count against its breaker.
     for service in ["devlab", "assessment"] {
         assert_eq!(
-            sample(&text, &format!(r#"upstream_circuit_state{{service="{service}"}}"#)),
+            sample(
+                &text,
+                &format!(r#"upstream_circuit_state{{service="{service}"}}"#)
+            ),
             Some(0.0),
             "{service}: {text}"
         );
@@ -321,8 +333,14 @@ async fn upstream_calls_and_probes_show_up_as_upstream_series() {
         .await
         .unwrap();
     assert_eq!(body["services"]["DevLab MS"]["status"], "healthy", "{body}");
-    assert!(body["services"]["DevLab MS"]["responseTime"].is_u64(), "{body}");
-    assert_eq!(body["services"]["Assessment MS"]["status"], "unhealthy", "{body}");
+    assert!(
+        body["services"]["DevLab MS"]["responseTime"].is_u64(),
+        "{body}"
+    );
+    assert_eq!(
+        body["services"]["Assessment MS"]["status"], "unhealthy",
+        "{body}"
+    );
     assert!(body["services"]["Assessment MS"]["responseTime"].is_null());
     app.stop().await;
 }

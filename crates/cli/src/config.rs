@@ -569,6 +569,25 @@ mod tests {
     }
 
     #[test]
+    fn the_upstream_probe_interval_defaults_to_60_and_0_turns_it_off() {
+        let secret = "s".repeat(32);
+        let load = |pairs: &[(&str, &str)]| {
+            let mut all = pairs.to_vec();
+            all.push(("LA_JWT_SECRET", secret.as_str()));
+            Settings::load_from(None, env(&all)).expect("valid")
+        };
+        assert_eq!(load(&[]).upstream_probe_seconds, 60);
+        assert_eq!(
+            load(&[("LA_UPSTREAM_PROBE_SECONDS", "0")]).upstream_probe_seconds,
+            0
+        );
+        assert_eq!(
+            load(&[("LA_UPSTREAM_PROBE_SECONDS", "5")]).upstream_probe_seconds,
+            5
+        );
+    }
+
+    #[test]
     fn bad_values_are_refused_with_the_variable_name() {
         for (var, value) in [
             ("LA_LISTEN", "nowhere"),
@@ -582,6 +601,7 @@ mod tests {
             ("LA_JOB_LEASE_SECONDS", "1"),
             ("LA_JOB_RETRY_SECONDS", "0"),
             ("LA_TEST_CHUNK_PAUSE_MS", "soon"),
+            ("LA_UPSTREAM_PROBE_SECONDS", "3601"),
         ] {
             let err = Settings::load_from(
                 None,

@@ -85,6 +85,9 @@ pub struct Settings {
     /// Mode, base URL and token of each upstream (`LA_UPSTREAM_*`, environment only;
     /// default: every upstream in mock mode). `serve` builds its I1-I6 registry from it.
     pub upstreams: la_upstream::UpstreamSettings,
+    /// Seconds between health probes of the http upstreams (`integration.md` 10.1;
+    /// `LA_UPSTREAM_PROBE_SECONDS`, default 60, 0 turns the probe off, at most 3600).
+    pub upstream_probe_seconds: u32,
 }
 
 /// The job runtime `serve` starts (environment only: `LA_JOB_*`).
@@ -209,6 +212,7 @@ struct FileSettings {
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DEFAULT_DEMO_PASSWORD: &str = "demo-password";
+pub const DEFAULT_UPSTREAM_PROBE_SECONDS: u32 = 60;
 const MIN_SECRET_BYTES: usize = 32;
 const JWT_SECRET_FILE: &str = "jwt-secret";
 
@@ -330,6 +334,16 @@ impl Settings {
             })?,
             None => la_app::analytics::coverage::DEFAULT_MAX_AGE_HOURS,
         };
+        let upstream_probe_seconds = match env("LA_UPSTREAM_PROBE_SECONDS") {
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 3600)
+                .with_context(|| {
+                    format!("LA_UPSTREAM_PROBE_SECONDS `{v}` is not a whole number from 0 to 3600")
+                })?,
+            None => DEFAULT_UPSTREAM_PROBE_SECONDS,
+        };
         Ok(Settings {
             environment,
             listen,
@@ -358,6 +372,7 @@ impl Settings {
             coverage_max_age_hours,
             upstreams: la_upstream::UpstreamSettings::from_lookup(&env)
                 .context("invalid LA_UPSTREAM_* settings")?,
+            upstream_probe_seconds,
         })
     }
 }
@@ -554,6 +569,25 @@ mod tests {
     }
 
     #[test]
+    fn the_upstream_probe_interval_defaults_to_60_and_0_turns_it_off() {
+        let secret = "s".repeat(32);
+        let load = |pairs: &[(&str, &str)]| {
+            let mut all = pairs.to_vec();
+            all.push(("LA_JWT_SECRET", secret.as_str()));
+            Settings::load_from(None, env(&all)).expect("valid")
+        };
+        assert_eq!(load(&[]).upstream_probe_seconds, 60);
+        assert_eq!(
+            load(&[("LA_UPSTREAM_PROBE_SECONDS", "0")]).upstream_probe_seconds,
+            0
+        );
+        assert_eq!(
+            load(&[("LA_UPSTREAM_PROBE_SECONDS", "5")]).upstream_probe_seconds,
+            5
+        );
+    }
+
+    #[test]
     fn bad_values_are_refused_with_the_variable_name() {
         for (var, value) in [
             ("LA_LISTEN", "nowhere"),
@@ -567,6 +601,7 @@ mod tests {
             ("LA_JOB_LEASE_SECONDS", "1"),
             ("LA_JOB_RETRY_SECONDS", "0"),
             ("LA_TEST_CHUNK_PAUSE_MS", "soon"),
+            ("LA_UPSTREAM_PROBE_SECONDS", "3601"),
         ] {
             let err = Settings::load_from(
                 None,

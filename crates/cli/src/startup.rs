@@ -19,6 +19,9 @@ pub struct Application {
     port: u16,
     /// The job runtime to start with the server (`None`: no workers, no scheduler).
     jobs: Option<JobRuntimePlan>,
+    /// The upstreams the background health probe watches, and its interval.
+    upstreams: std::sync::Arc<la_upstream::Upstreams>,
+    probe_interval: std::time::Duration,
 }
 
 /// What `run_until` starts next to the HTTP server.
@@ -104,8 +107,8 @@ impl Application {
                 store.clone(),
                 database.jobs(),
             ));
-        let state =
-            state.with_integration(std::sync::Arc::new(build_upstreams(&settings.upstreams)?));
+        let upstreams = std::sync::Arc::new(build_upstreams(&settings.upstreams)?);
+        let state = state.with_integration(upstreams.clone());
         let router = la_http::router(state);
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -125,6 +128,10 @@ impl Application {
                 database,
                 port,
                 jobs,
+                upstreams,
+                probe_interval: std::time::Duration::from_secs(u64::from(
+                    settings.upstream_probe_seconds,
+                )),
             },
             report,
         ))
@@ -132,6 +139,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The upstream registry behind I1-I6 and `/metrics` (shared; tests call through it).
+    pub fn upstreams(&self) -> std::sync::Arc<la_upstream::Upstreams> {
+        self.upstreams.clone()
     }
 
     /// The database handle (shares the pool; used by tests and for shutdown).
@@ -149,7 +161,16 @@ impl Application {
         let runtime = self.jobs.map(|plan| {
             la_app::jobs::runtime::JobRuntime::start(plan.store, plan.handler, plan.config)
         });
+        // The upstream health probe (integration.md 10.1) runs as long as the server.
+        let prober = la_upstream::probe::Prober::start(
+            self.upstreams,
+            self.probe_interval,
+            la_upstream::probe::PROBE_TIMEOUT,
+        );
         let result = la_http::serve(self.listener, self.router, shutdown).await;
+        if let Some(prober) = prober {
+            prober.shutdown().await;
+        }
         if let Some(runtime) = runtime {
             runtime.shutdown().await;
         }

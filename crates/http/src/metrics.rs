@@ -1,5 +1,8 @@
 //! Prometheus metrics served at `GET /metrics`: request counts and latencies per route
-//! template, and the analytics reader's cache hits, misses and on-miss computation times.
+//! template, and the analytics reader's cache hits, misses and on-miss computation times;
+//! then the `upstream_*` and `microservice_fallback_total` families, which la-upstream keeps
+//! and renders itself ([`la_upstream::metrics`]) because upstream calls run outside this
+//! recorder's reach.
 //!
 //! Each [`AppState`](crate::AppState) owns its recorder instead of installing a global one, so
 //! that several servers in one process (the API tests) keep separate figures. Labels are low
@@ -156,6 +159,18 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
     response
 }
 
+/// The recorder's families, then the upstream ones.
+fn render_all(state: &crate::AppState) -> String {
+    let mut text = state.metrics.render();
+    if let Some(upstreams) = &state.integration {
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&upstreams.render_prometheus());
+    }
+    text
+}
+
 /// M1 `GET /metrics`: the Prometheus text format (version 0.0.4).
 pub async fn scrape(State(state): State<crate::AppState>) -> Response {
     (
@@ -163,7 +178,7 @@ pub async fn scrape(State(state): State<crate::AppState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(),
+        render_all(&state),
     )
         .into_response()
 }

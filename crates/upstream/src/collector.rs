@@ -28,6 +28,7 @@ use la_domain::model::{DataSource, Dataset, EntityKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// The Directory entities written before the other upstreams are pulled (the roster);
@@ -97,6 +98,8 @@ pub struct Upstreams {
     sources: BTreeMap<Service, Source>,
     extra_org_ids: Vec<String>,
     options: CollectorOptions,
+    /// The background probe's interval in ms while it runs (0: none; see [`crate::probe`]).
+    probe_interval_ms: AtomicU64,
 }
 
 /// How a run of one upstream ended.
@@ -175,6 +178,17 @@ pub struct TestCall {
     pub response_ms: u64,
 }
 
+impl Health {
+    /// The value of `upstream_health_status`: 0 healthy, 1 degraded, 2 unhealthy.
+    pub fn gauge(self) -> u8 {
+        match self {
+            Health::Healthy => 0,
+            Health::Degraded => 1,
+            Health::Unhealthy => 2,
+        }
+    }
+}
+
 fn health(breaker: &BreakerSnapshot, stats: &StatsSnapshot, probe: Option<&ProbeResult>) -> Health {
     if probe.is_some_and(|p| !p.reachable) {
         return Health::Unhealthy;
@@ -234,6 +248,7 @@ impl Upstreams {
             sources,
             extra_org_ids: settings.extra_org_ids.clone(),
             options,
+            probe_interval_ms: AtomicU64::new(0),
         })
     }
 
@@ -243,6 +258,11 @@ impl Upstreams {
             Some(Source::Http(t)) => Some(t.clone()),
             _ => None,
         }
+    }
+
+    /// Whether any upstream is called over http (what the background probe has to do).
+    pub fn has_http(&self) -> bool {
+        self.sources.values().any(|s| matches!(s, Source::Http(_)))
     }
 
     /// The configured upstreams that are pulled.
@@ -306,6 +326,81 @@ impl Upstreams {
                 Source::Mock => None,
             });
         futures_util::future::join_all(probes).await
+    }
+
+    /// Records that the background probe runs every `interval` (`None`: it stopped).
+    pub(crate) fn set_probe_interval(&self, interval: Option<std::time::Duration>) {
+        let ms = interval.map_or(0, |d| {
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+        });
+        self.probe_interval_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Whether the last probe of `t` is too old to stand for the upstream's reachability:
+    /// always without a background probe (I1/I2 then probe themselves, as before it
+    /// existed); with one, when it has not answered within two intervals.
+    fn probe_stale(&self, t: &Transport) -> bool {
+        let interval_ms = self.probe_interval_ms.load(Ordering::Relaxed);
+        if interval_ms == 0 {
+            return true;
+        }
+        let max_age = Duration::milliseconds(
+            i64::try_from(interval_ms.saturating_mul(2)).unwrap_or(i64::MAX),
+        );
+        t.last_probe().is_none_or(|p| Utc::now() - p.at > max_age)
+    }
+
+    /// I1: probes (with `timeout`) the http upstreams whose last probe is stale (see
+    /// [`Upstreams::probe_stale`]); with the background probe running, usually none, so
+    /// I1 reports the 60 s probe's results at no network cost.
+    pub async fn refresh_probes(&self, timeout: std::time::Duration) {
+        let probes = self.sources.values().filter_map(|source| match source {
+            Source::Http(t) if self.probe_stale(t) => Some(t.health_probe(timeout)),
+            _ => None,
+        });
+        futures_util::future::join_all(probes).await;
+    }
+
+    /// I2: as [`Upstreams::refresh_probes`] for one upstream.
+    pub async fn refresh_probe(&self, service: Service, timeout: std::time::Duration) {
+        if let Some(Source::Http(t)) = self.sources.get(&service)
+            && self.probe_stale(t)
+        {
+            t.health_probe(timeout).await;
+        }
+    }
+
+    /// The figures of `/metrics` for every configured upstream (`integration.md` 10.2).
+    pub fn metric_figures(&self) -> Vec<crate::metrics::ServiceFigures> {
+        self.sources
+            .iter()
+            .map(|(service, source)| match source {
+                Source::Mock => crate::metrics::ServiceFigures {
+                    service: service.slug(),
+                    circuit_state: None,
+                    circuit_trips: None,
+                    health: Health::Healthy.gauge(),
+                    endpoints: BTreeMap::new(),
+                },
+                Source::Http(t) => {
+                    let breaker = t.breaker().snapshot();
+                    let stats = t.stats().snapshot();
+                    let probe = t.last_probe();
+                    crate::metrics::ServiceFigures {
+                        service: service.slug(),
+                        circuit_state: Some(breaker.state.gauge()),
+                        circuit_trips: Some(breaker.transitions.trips),
+                        health: health(&breaker, &stats, probe.as_ref()).gauge(),
+                        endpoints: t.endpoint_metrics().snapshot(),
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The Prometheus text of the upstream families (appended to `/metrics`).
+    pub fn render_prometheus(&self) -> String {
+        crate::metrics::render(&self.metric_figures())
     }
 
     /// I5: closes the breaker of an http upstream.
@@ -507,6 +602,11 @@ impl Upstreams {
         let since = last
             .map(|t| (t - Duration::days(OVERLAP_DAYS)).max(floor))
             .unwrap_or(floor);
+        let has_last_known = statuses.iter().any(|s| {
+            s.source == source
+                && service.entities().contains(&s.entity)
+                && s.last_success_at.is_some()
+        });
         PullContext {
             roster: roster.clone(),
             extra_org_ids: self.extra_org_ids.clone(),
@@ -514,12 +614,21 @@ impl Upstreams {
             since,
             request_id: collection_id.to_string(),
             concurrency: self.options.concurrency,
+            has_last_known,
         }
     }
 
     async fn pull(&self, service: Service, ctx: &PullContext, world: &Dataset) -> Pull {
         let t = match self.sources.get(&service) {
-            Some(Source::Http(t)) => t.clone(),
+            Some(Source::Http(t)) => {
+                // A failed call leaves the stored rows as last known data, if there are any.
+                t.set_fallback(Some(if ctx.has_last_known {
+                    crate::metrics::FallbackKind::LastKnown
+                } else {
+                    crate::metrics::FallbackKind::Missing
+                }));
+                t.clone()
+            }
             Some(Source::Mock) => {
                 return Pull {
                     data: mock::project(world, service),

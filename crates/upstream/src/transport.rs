@@ -19,6 +19,7 @@ impl TransportConfig {
 }
 use crate::breaker::{Admission, BreakerConfig, CircuitBreaker};
 use crate::clock::Clock;
+use crate::metrics::{EndpointMetrics, FallbackKind, Outcome};
 use crate::retry::{RetryPolicy, jitter_unit};
 use crate::service::Service;
 use crate::stats::CallStats;
@@ -28,6 +29,7 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -166,6 +168,11 @@ pub struct Transport {
     /// Extension templates that answered 404/501, and when.
     missing_extensions: Mutex<HashMap<&'static str, Instant>>,
     last_probe: Mutex<Option<ProbeResult>>,
+    /// Per-endpoint counters for `/metrics` (`integration.md` 10.2).
+    endpoints: EndpointMetrics,
+    /// The fallback a failed call falls back to, set by the collector for its pulls
+    /// (0: none counted, else a [`FallbackKind`] code).
+    fallback: AtomicU8,
 }
 
 /// The last health probe (`integration.md` 10.1): any HTTP answer proves reachability.
@@ -207,6 +214,8 @@ impl Transport {
             clock,
             missing_extensions: Mutex::new(HashMap::new()),
             last_probe: Mutex::new(None),
+            endpoints: EndpointMetrics::default(),
+            fallback: AtomicU8::new(0),
         })
     }
 
@@ -224,6 +233,34 @@ impl Transport {
 
     pub fn base_url(&self) -> &Url {
         &self.config.base_url
+    }
+
+    /// The per-endpoint counters of `/metrics`.
+    pub fn endpoint_metrics(&self) -> &EndpointMetrics {
+        &self.endpoints
+    }
+
+    /// What failed calls fall back to from now on (`microservice_fallback_total`); the
+    /// collector sets it before a pull from whether the source has stored data. `None`
+    /// (the start) counts no fallback: MS12's login and the I3 tests fall back to nothing.
+    pub fn set_fallback(&self, kind: Option<FallbackKind>) {
+        let code = match kind {
+            None => 0,
+            Some(FallbackKind::LastKnown) => 1,
+            Some(FallbackKind::Mock) => 2,
+            Some(FallbackKind::Missing) => 3,
+        };
+        self.fallback.store(code, Ordering::Relaxed);
+    }
+
+    fn count_fallback(&self, endpoint: &'static str) {
+        let kind = match self.fallback.load(Ordering::Relaxed) {
+            1 => FallbackKind::LastKnown,
+            2 => FallbackKind::Mock,
+            3 => FallbackKind::Missing,
+            _ => return,
+        };
+        self.endpoints.fallback(endpoint, kind);
     }
 
     fn url(&self, get: &Get) -> Result<Url, CallError> {
@@ -274,6 +311,9 @@ impl Transport {
         }
         let url = self.url(get)?;
         let Some(admission) = self.breaker.admit() else {
+            self.endpoints
+                .request(get.template, Outcome::ShortCircuited, None);
+            self.count_fallback(get.template);
             return Err(CallError::ShortCircuited);
         };
         let started = Instant::now();
@@ -303,6 +343,8 @@ impl Transport {
             Ok(value) => {
                 self.breaker.on_success();
                 self.stats.success(Utc::now(), started.elapsed());
+                self.endpoints
+                    .request(get.template, Outcome::Success, Some(started.elapsed()));
                 Ok(value)
             }
             Err((error, counts)) => {
@@ -313,6 +355,9 @@ impl Transport {
                     self.breaker.on_success();
                 }
                 self.stats.failure(Utc::now(), error.to_string());
+                self.endpoints
+                    .request(get.template, Outcome::Failure, Some(started.elapsed()));
+                self.count_fallback(get.template);
                 if let (CallError::AuthRejected(status), false) = (&error, get.checks_credentials) {
                     tracing::error!(
                         event = "upstream_auth_rejected",
@@ -359,6 +404,8 @@ impl Transport {
         loop {
             self.stats.attempt();
             let outcome = self.attempt(url, get, request_id).await;
+            self.endpoints
+                .attempt(get.template, attempt_result(&outcome));
             tracing::debug!(
                 service = self.config.service.slug(),
                 endpoint = get.template,
@@ -445,6 +492,27 @@ impl Transport {
             }
             other => other,
         }
+    }
+}
+
+/// The `result` label of `upstream_attempts_total`.
+fn attempt_result(attempt: &Attempt) -> &'static str {
+    match attempt {
+        Attempt::Body(_) => "success",
+        Attempt::NotFound => "not_found",
+        Attempt::Retry(e, _) | Attempt::Fail(e, _) => match e {
+            CallError::Timeout(_) | CallError::Status(408) => "timeout",
+            CallError::Connect(_) => "connection_error",
+            CallError::Status(429) => "rate_limited",
+            CallError::Status(500..=599) => "server_error",
+            CallError::AuthRejected(_) => "auth_rejected",
+            CallError::TooLarge => "too_large",
+            CallError::Malformed(_) => "malformed",
+            CallError::Status(_) | CallError::Contract(_) => "client_error",
+            CallError::ShortCircuited | CallError::Saturated | CallError::InvalidRequest(_) => {
+                "error"
+            }
+        },
     }
 }
 

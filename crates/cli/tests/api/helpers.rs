@@ -10,6 +10,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database: Database,
     pub settings: Settings,
+    /// The server's upstream registry (the one `/metrics` and I1-I6 read).
+    pub upstreams: std::sync::Arc<la_upstream::Upstreams>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     // Declared last: dropped after the server has stopped.
@@ -98,6 +100,7 @@ pub async fn spawn_app_configured(
     let (app, _report) = Application::build(&settings).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let database = app.database();
+    let upstreams = app.upstreams();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -109,6 +112,7 @@ pub async fn spawn_app_configured(
         client: reqwest::Client::new(),
         database,
         settings,
+        upstreams,
         shutdown: Some(tx),
         server: Some(server),
         _test_db: test_db,

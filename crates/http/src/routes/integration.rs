@@ -111,11 +111,12 @@ struct IntegrationHealth {
     issues: Vec<Issue>,
 }
 
-/// I1: every upstream (all 9) after a fresh probe of the http ones; 503 with the same body
-/// unless all are healthy.
+/// I1: every upstream (all 9) with the background probe's results (`integration.md` 10.1);
+/// http upstreams without a recent probe are probed now. 503 with the same body unless all
+/// are healthy.
 pub async fn health(State(state): State<AppState>) -> Result<Response, ApiError> {
     let upstreams = upstreams(&state)?;
-    upstreams.probe_all(STATUS_PROBE_TIMEOUT).await;
+    upstreams.refresh_probes(STATUS_PROBE_TIMEOUT).await;
     let mut body = IntegrationHealth {
         status: "healthy",
         timestamp: Utc::now(),
@@ -176,7 +177,7 @@ fn status_of(
         .ok_or_else(|| ApiError::Internal(format!("no status for {service}")))
 }
 
-/// I2: one upstream after a fresh probe. Per-endpoint figures are not tracked separately:
+/// I2: one upstream with its last probe (probed now when there is no recent one). Per-endpoint figures are not tracked separately:
 /// each contract endpoint shows the service's status and average.
 pub async fn service_status(
     State(state): State<AppState>,
@@ -184,9 +185,7 @@ pub async fn service_status(
 ) -> Result<Response, ApiError> {
     let service = parse_service(&slug)?;
     let upstreams = upstreams(&state)?;
-    if let Some(transport) = upstreams.transport(service) {
-        transport.health_probe(STATUS_PROBE_TIMEOUT).await;
-    }
+    upstreams.refresh_probe(service, STATUS_PROBE_TIMEOUT).await;
     let status = status_of(&upstreams, service)?;
     let now = Utc::now();
     let health = health_name(status.health);

@@ -6,12 +6,55 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
-use la_app::system::Health;
+use la_app::system::{Health, HealthIssue, HealthReport};
 use serde::Serialize;
+
+/// `external_apis` of S1: the worst configured upstream (`integration.md` 10.1), from the
+/// background probe and the breakers (no call is made here). Upstream trouble makes the
+/// service `degraded`, never `unhealthy` (S1 stays 200).
+fn with_upstreams(mut report: HealthReport, state: &AppState) -> HealthReport {
+    let Some(upstreams) = &state.integration else {
+        return report;
+    };
+    let statuses = upstreams.status();
+    let mut troubled = Vec::new();
+    let mut worst = Health::Healthy;
+    for status in &statuses {
+        let health = match status.health {
+            Some(la_upstream::collector::Health::Healthy) | None => continue,
+            Some(la_upstream::collector::Health::Degraded) => Health::Degraded,
+            Some(la_upstream::collector::Health::Unhealthy) => Health::Unhealthy,
+        };
+        if health == Health::Unhealthy || worst == Health::Healthy {
+            worst = health;
+        }
+        troubled.push(format!(
+            "{} {}",
+            status.display_name,
+            if health == Health::Unhealthy {
+                "unhealthy"
+            } else {
+                "degraded"
+            }
+        ));
+    }
+    report.services.external_apis = worst;
+    if worst != Health::Healthy {
+        report.issues.push(HealthIssue {
+            service: "external_apis",
+            status: worst,
+            message: troubled.join(", "),
+        });
+        if report.status == Health::Healthy {
+            report.status = Health::Degraded;
+        }
+    }
+    report
+}
 
 /// S1: liveness plus a database ping; 503 with the same body when unhealthy.
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let report = state.system.health().await;
+    let report = with_upstreams(state.system.health().await, &state);
     let status = if report.is_serving() {
         StatusCode::OK
     } else {
@@ -24,6 +67,7 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
 #[serde(rename_all = "lowercase")]
 enum Availability {
     Operational,
+    Degraded,
     Down,
 }
 
@@ -60,7 +104,7 @@ struct StatusBody {
 
 /// S2: what is up, and how the last minute of traffic went.
 pub async fn status(State(state): State<AppState>) -> impl IntoResponse {
-    let health = state.system.health().await;
+    let health = with_upstreams(state.system.health().await, &state);
     let database = if health.services.database == Health::Healthy {
         Availability::Operational
     } else {
@@ -73,7 +117,11 @@ pub async fn status(State(state): State<AppState>) -> impl IntoResponse {
         // Report export is a later milestone: reported as down, and left out of the overall
         // status until it exists, so that a healthy service does not read as degraded.
         reports: Availability::Down,
-        integration: Availability::Operational,
+        integration: if health.services.external_apis == Health::Healthy {
+            Availability::Operational
+        } else {
+            Availability::Degraded
+        },
     };
     let core = [
         services.auth,

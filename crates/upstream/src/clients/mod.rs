@@ -40,6 +40,9 @@ pub struct PullContext {
     pub request_id: String,
     /// Calls of one pull in flight at once (the bulkhead bounds the upstream as a whole).
     pub concurrency: usize,
+    /// The source has stored rows from an earlier successful run: a failed call falls back
+    /// to them (`microservice_fallback_total{kind="last_known"}`, else `missing`).
+    pub has_last_known: bool,
 }
 
 impl PullContext {

@@ -81,6 +81,8 @@ pub struct RecordingStore {
     pub roster: Roster,
     pub writes: Mutex<Vec<(Dataset, Provenance)>>,
     pub outcomes: Mutex<Vec<Outcome>>,
+    /// What `source_statuses` answers (earlier runs).
+    pub statuses: Vec<SourceStatus>,
 }
 
 impl RecordingStore {
@@ -204,7 +206,7 @@ impl CollectionStore for RecordingStore {
     }
 
     async fn source_statuses(&self) -> Result<Vec<SourceStatus>, StoreError> {
-        Ok(Vec::new())
+        Ok(self.statuses.clone())
     }
 }
 

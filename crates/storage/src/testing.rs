@@ -101,6 +101,36 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Every stored result of a dataset's subjects: each user in each role, each organisation,
+/// and the platform (the batch and coverage tests compare these before and after).
+pub async fn stored_results(
+    store: &std::sync::Arc<dyn la_app::ports::Store>,
+    data: &la_domain::model::Dataset,
+) -> Vec<la_app::results::StoredResult> {
+    use la_app::results::SubjectType;
+    use la_domain::Role;
+    let mut subjects = Vec::new();
+    for user in &data.users {
+        for role in [Role::Learner, Role::Trainer, Role::OrgAdmin] {
+            subjects.push((SubjectType::User, user.id.0, Some(role)));
+        }
+    }
+    for org in &data.organizations {
+        subjects.push((SubjectType::Organization, org.id.0, Some(Role::OrgAdmin)));
+    }
+    subjects.push((SubjectType::Platform, uuid::Uuid::nil(), None));
+    let mut results = Vec::new();
+    for (subject_type, id, role) in subjects {
+        results.extend(
+            store
+                .subject_results(subject_type, id, role)
+                .await
+                .expect("read stored results"),
+        );
+    }
+    results
+}
+
 /// Writes a generated dataset as mock-source rows synced at `now` (the seeding step of the
 /// batch and job tests).
 pub async fn write_mock(

@@ -4,7 +4,7 @@
 
 use chrono::{TimeZone, Utc};
 use la_app::analytics::batch::{BatchOptions, Scope, run_batch, run_batch_scoped};
-use la_app::results::{ResultStatus, StoredResult, SubjectType};
+use la_app::results::{ResultStatus, StoredResult};
 use la_demo::DemoConfig;
 use la_domain::Role;
 use la_domain::analytics::Window;
@@ -15,31 +15,7 @@ async fn all_results(
     store: &Arc<dyn la_app::ports::Store>,
     data: &la_domain::model::Dataset,
 ) -> Vec<StoredResult> {
-    let mut results = Vec::new();
-    for user in &data.users {
-        for role in [Role::Learner, Role::Trainer, Role::OrgAdmin] {
-            results.extend(
-                store
-                    .subject_results(SubjectType::User, user.id.0, Some(role))
-                    .await
-                    .unwrap(),
-            );
-        }
-    }
-    for org in &data.organizations {
-        results.extend(
-            store
-                .subject_results(SubjectType::Organization, org.id.0, Some(Role::OrgAdmin))
-                .await
-                .unwrap(),
-        );
-    }
-    results.extend(
-        store
-            .subject_results(SubjectType::Platform, uuid::Uuid::nil(), None)
-            .await
-            .unwrap(),
-    );
+    let mut results = la_storage::testing::stored_results(store, data).await;
     // Timing differs between runs; everything else must not.
     for result in &mut results {
         result.calculation_ms = 0;

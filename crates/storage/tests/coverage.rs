@@ -21,32 +21,8 @@ async fn all_results(
     store: &Arc<dyn la_app::ports::Store>,
     data: &la_domain::model::Dataset,
 ) -> BTreeMap<Key, StoredResult> {
-    let mut results = Vec::new();
-    for user in &data.users {
-        for role in [Role::Learner, Role::Trainer, Role::OrgAdmin] {
-            results.extend(
-                store
-                    .subject_results(SubjectType::User, user.id.0, Some(role))
-                    .await
-                    .unwrap(),
-            );
-        }
-    }
-    for org in &data.organizations {
-        results.extend(
-            store
-                .subject_results(SubjectType::Organization, org.id.0, Some(Role::OrgAdmin))
-                .await
-                .unwrap(),
-        );
-    }
-    results.extend(
-        store
-            .subject_results(SubjectType::Platform, uuid::Uuid::nil(), None)
-            .await
-            .unwrap(),
-    );
-    results
+    la_storage::testing::stored_results(store, data)
+        .await
         .into_iter()
         .map(|r| {
             let k = &r.key;

@@ -12,6 +12,7 @@
 #   BENCH_THREADS=2              wrk threads
 #   BENCH_LA_LOG=warn            LA_LOG of the server (unset: the service's default filter)
 #   BENCH_PORT=18080             port to listen on (127.0.0.1)
+#   BENCH_BIN=path               a prebuilt server binary (default: build the release one)
 #
 # The server runs with LA_RATE_LIMIT_MULTIPLIER=100000: the analytics limit of api.md 3.4
 # (100 requests per hour per user and route) is a product rule and would otherwise turn this
@@ -35,8 +36,12 @@ if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null; else sudo apt-get install -y -q wrk >/dev/null; fi
 fi
 
-cargo build --release -q -p learning-analytics
-bin=${CARGO_TARGET_DIR:-target}/release/learning-analytics
+if [ -n "${BENCH_BIN:-}" ]; then
+    bin=$BENCH_BIN
+else
+    cargo build --release -q -p learning-analytics
+    bin=${CARGO_TARGET_DIR:-target}/release/learning-analytics
+fi
 
 work=$(mktemp -d -t la-load-XXXX)
 server_pid=

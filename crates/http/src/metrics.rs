@@ -9,17 +9,21 @@
 //! cardinality by construction: the matched route template (`unmatched` otherwise), never the
 //! raw path with its ids.
 
-use ::metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+use ::metrics::{
+    Counter, Histogram, Key, Label, Level, Metadata, Recorder, Unit, counter, describe_counter,
+    describe_histogram, histogram,
+};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use la_app::analytics::read::{CacheLayer, ReadObserver};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 pub const HTTP_REQUESTS: &str = "http_requests_total";
@@ -40,11 +44,17 @@ const COMPUTATION_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0,
 /// pile up, so the middleware drains them itself every this many requests.
 const UPKEEP_EVERY: u64 = 4096;
 
+/// The request counter and latency histogram of one (method, status) of a route.
+type RequestSeries = HashMap<(Method, u16), (Counter, Histogram)>;
+
 /// One service's metrics registry.
 pub struct Metrics {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
     requests: AtomicU64,
+    /// Registered request series by route template: after a series' first request,
+    /// recording is one map look-up and two atomic updates, with no label strings built.
+    request_series: RwLock<HashMap<Box<str>, RequestSeries>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -73,6 +83,7 @@ impl Metrics {
             recorder,
             handle,
             requests: AtomicU64::new(0),
+            request_series: RwLock::new(HashMap::new()),
         };
         metrics.record(|| {
             describe_counter!(
@@ -105,17 +116,49 @@ impl Metrics {
         ::metrics::with_local_recorder(&self.recorder, f);
     }
 
-    /// Counts one finished request.
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let labels = [
-            ("method", method.to_owned()),
-            ("route", route.to_owned()),
-            ("status", status.to_string()),
-        ];
-        self.record(|| {
-            counter!(HTTP_REQUESTS, &labels).increment(1);
-            histogram!(HTTP_DURATION, &labels).record(elapsed.as_secs_f64());
-        });
+    /// Counts one finished request. Methods outside the standard set are counted as
+    /// `OTHER`, so that clients cannot mint new series.
+    pub fn observe_request(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
+        let method = standard_method(method);
+        let seconds = elapsed.as_secs_f64();
+        let recorded = {
+            let series = self
+                .request_series
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            series
+                .get(route)
+                .and_then(|by_status| by_status.get(&(method.clone(), status)))
+                .map(|(count, latency)| {
+                    count.increment(1);
+                    latency.record(seconds);
+                })
+                .is_some()
+        };
+        if !recorded {
+            let labels = vec![
+                Label::new("method", method.as_str().to_owned()),
+                Label::new("route", route.to_owned()),
+                Label::new("status", status.to_string()),
+            ];
+            let metadata = Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+            let count = self
+                .recorder
+                .register_counter(&Key::from_parts(HTTP_REQUESTS, labels.clone()), &metadata);
+            let latency = self
+                .recorder
+                .register_histogram(&Key::from_parts(HTTP_DURATION, labels), &metadata);
+            count.increment(1);
+            latency.record(seconds);
+            let mut series = self
+                .request_series
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            series
+                .entry(route.into())
+                .or_default()
+                .insert((method, status), (count, latency));
+        }
         if self.requests.fetch_add(1, Ordering::Relaxed) % UPKEEP_EVERY == UPKEEP_EVERY - 1 {
             self.handle.run_upkeep();
         }
@@ -141,18 +184,35 @@ impl ReadObserver for Metrics {
     }
 }
 
+/// `method` if it is one of the standard methods, else `OTHER`.
+fn standard_method(method: &Method) -> Method {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    if STANDARD.contains(method) {
+        method.clone()
+    } else {
+        Method::from_bytes(b"OTHER").expect("a valid method token")
+    }
+}
+
 /// Middleware counting every request under its route template.
 pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     metrics.observe_request(
         &method,
-        &route,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed(),
     );
@@ -191,15 +251,32 @@ mod tests {
     fn two_registries_keep_separate_counts() {
         let a = Metrics::new();
         let b = Metrics::new();
-        a.observe_request("GET", "/api/health", 200, Duration::from_millis(3));
+        a.observe_request(&Method::GET, "/api/health", 200, Duration::from_millis(3));
+        a.observe_request(&Method::GET, "/api/health", 200, Duration::from_millis(30));
+        a.observe_request(&Method::GET, "/api/health", 503, Duration::from_millis(3));
+        let custom = Method::from_bytes(b"BREW").unwrap();
+        a.observe_request(&custom, "unmatched", 405, Duration::from_millis(3));
         a.hit(CacheLayer::Memory);
         let text = a.render();
         assert!(
             text.contains(
-                r#"http_requests_total{method="GET",route="/api/health",status="200"} 1"#
+                r#"http_requests_total{method="GET",route="/api/health",status="200"} 2"#
             ),
             "{text}"
         );
+        assert!(
+            text.contains(
+                r#"http_requests_total{method="GET",route="/api/health",status="503"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"http_requests_total{method="OTHER",route="unmatched",status="405"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("BREW"), "{text}");
         assert!(
             text.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/api/health",status="200",le="0.005"} 1"#),
             "{text}"

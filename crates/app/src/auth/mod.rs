@@ -7,6 +7,8 @@
 //! revoked, its `jti` is not denylisted and its user is active. That check is cached per
 //! session for a few seconds (the hot path of every request); a logout on this instance
 //! evicts the entry at once, other instances see it when their entry expires.
+//!
+//! The signature check itself is cached by exact token text ([`tokens::VerifiedTokens`]).
 
 pub mod tokens;
 
@@ -59,10 +61,14 @@ pub struct LoginOutcome {
     pub user: UserProfile,
 }
 
+/// How many verified access tokens are remembered (about 1 KB each).
+const VERIFIED_TOKENS_CAPACITY: u64 = 50_000;
+
 /// An authenticated request's identity.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub claims: AccessClaims,
+    /// Shared with the verified-token cache: a request clones a pointer, not the claims.
+    pub claims: Arc<AccessClaims>,
 }
 
 impl Principal {
@@ -78,6 +84,7 @@ pub struct AuthService {
     /// codec's keys and validation sets are zeroised and freed on every drop.
     codec: Arc<TokenCodec>,
     sessions: Cache<Uuid, SessionCheck>,
+    verified: Arc<tokens::VerifiedTokens>,
     /// Where login-staleness refreshes go (`api.md` 4.3); none without a job queue.
     jobs: Option<Arc<dyn crate::ports::JobStore>>,
 }
@@ -120,6 +127,7 @@ impl AuthService {
                 .max_capacity(100_000)
                 .time_to_live(SESSION_CHECK_TTL)
                 .build(),
+            verified: Arc::new(tokens::VerifiedTokens::new(VERIFIED_TOKENS_CAPACITY)),
             jobs: None,
         }
     }
@@ -297,8 +305,8 @@ impl AuthService {
     /// Verifies a bearer token: signature and claims, then the session's state.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, AuthError> {
         let claims = self
-            .codec
-            .decode(token)
+            .verified
+            .verify(&self.codec, token, Utc::now())
             .map_err(|_| AuthError::Unauthorized)?;
         let check = match self.sessions.get(&claims.sid) {
             Some(check) => check,

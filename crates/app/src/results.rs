@@ -2,6 +2,7 @@
 //! role, analytics type and parameter set, with the facts the response envelope needs.
 
 use chrono::{DateTime, Utc};
+use la_domain::coverage::{Origin, Sources};
 use la_domain::{OrgId, Role};
 use uuid::Uuid;
 
@@ -127,4 +128,8 @@ pub struct StoredResult {
     pub warnings: Vec<String>,
     pub calculated_at: DateTime<Utc>,
     pub calculation_ms: i64,
+    /// Where the inputs came from overall (`data.md` `input_origin`): the worst of `sources`.
+    pub input_origin: Origin,
+    /// Per input family read: its origin and last successful sync (`data.md` `sources`).
+    pub sources: Sources,
 }

@@ -18,22 +18,36 @@
 //! without status rows, and an upstream that was never configured has nothing to be stale
 //! about. A collector that only ever failed does leave a status row, so it is judged.
 //!
+//! Each result also records where its inputs came from (`integration.md` 6.7, `data.md`
+//! `input_origin` and `sources`): per required family an [`Origin`] and the family's last
+//! successful sync, and overall the worst of them ([`family_origins`], [`input_origin`]).
+//!
 //! Pure: `now` is a parameter.
 
 use crate::model::{DataSource, EntityKind};
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// An upstream input family: the columns of the dependency matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// An upstream input family: the columns of the dependency matrix. Serialised (as a key of
+/// stored `sources`) as the slug of the upstream that supplies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Family {
+    #[serde(rename = "directory")]
     Directory,
+    #[serde(rename = "course-builder")]
     CourseBuilder,
+    #[serde(rename = "content-studio")]
     ContentStudio,
+    #[serde(rename = "assessment")]
     Assessment,
+    #[serde(rename = "skills-engine")]
     SkillsEngine,
+    #[serde(rename = "learner-ai")]
     LearnerAi,
+    #[serde(rename = "devlab")]
     Devlab,
+    #[serde(rename = "rag-assistant")]
     RagAssistant,
 }
 
@@ -201,11 +215,15 @@ pub fn assess(required: &[Family], is_present: impl Fn(Family) -> bool) -> Asses
     }
 }
 
-/// One row of `source_status` as far as coverage cares.
+/// One row of `source_status` as far as coverage and origins care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceReport {
+    /// Who wrote the entity's rows: a collector (its slug), `push`, or `mock` (a collector
+    /// in mock mode, decision 7).
+    pub source: DataSource,
     pub entity: EntityKind,
     pub last_success_at: Option<DateTime<Utc>>,
+    pub last_failure_at: Option<DateTime<Utc>>,
 }
 
 /// How one family stands at `now`.
@@ -248,6 +266,126 @@ pub fn presence(
             (family, state)
         })
         .collect()
+}
+
+/// Where the stored rows of an input family come from (`data.md` `input_origin`). Ordered
+/// from best to worst, so the origin of a whole result is the greatest of its families'.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Current: the family's newest report is a success at most `max_age` old (or the
+    /// family never reported, and is not judged).
+    #[default]
+    Live,
+    /// The rows from before an outage: the family is stale, or its newest report is a failure.
+    LastKnown,
+    /// Rows written by an upstream in mock mode (decision 7). Reported as such, yet counted
+    /// as real for coverage, confidence and aggregates.
+    Mock,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Live => "live",
+            Origin::LastKnown => "last_known",
+            Origin::Mock => "mock",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Origin::Live, Origin::LastKnown, Origin::Mock]
+            .into_iter()
+            .find(|o| o.as_str() == value)
+    }
+}
+
+/// One family's entry of a result's `sources`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FamilyOrigin {
+    pub origin: Origin,
+    /// The family's newest successful collection or ingestion; `None` if it never had one.
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
+/// The per-family origins of one result (`data.md` `sources`), by family.
+pub type Sources = BTreeMap<Family, FamilyOrigin>;
+
+/// Every family's origin at `now`.
+///
+/// - `mock` when any of its entities was written successfully by a collector in mock mode
+///   (source `mock`): those rows are among the inputs, whatever else was written since.
+/// - `last_known` when the family is stale (see [`presence`]), or when its newest report is
+///   a failure (the last collection failed, so the rows used are the ones from before it).
+/// - `live` otherwise, including a family that never reported (not judged, like coverage).
+///
+/// `fetched_at` is the newest success over the family's entities, from any source.
+pub fn family_origins(
+    reports: &[SourceReport],
+    now: DateTime<Utc>,
+    max_age: Duration,
+) -> BTreeMap<Family, FamilyOrigin> {
+    let presence = presence(reports, now, max_age);
+    let mut mocked: BTreeMap<Family, bool> = BTreeMap::new();
+    let mut newest_failure: BTreeMap<Family, Option<DateTime<Utc>>> = BTreeMap::new();
+    for report in reports {
+        let family = Family::of_entity(report.entity);
+        if report.source == DataSource::Mock && report.last_success_at.is_some() {
+            mocked.insert(family, true);
+        }
+        let slot = newest_failure.entry(family).or_default();
+        *slot = (*slot).max(report.last_failure_at);
+    }
+    presence
+        .into_iter()
+        .map(|(family, state)| {
+            let fetched_at = match state {
+                Presence::NeverReported => None,
+                Presence::Fresh(at) => Some(at),
+                Presence::Stale(at) => at,
+            };
+            let failed_last = newest_failure
+                .get(&family)
+                .copied()
+                .flatten()
+                .is_some_and(|failure| fetched_at.is_none_or(|success| failure > success));
+            let origin = if mocked.get(&family).copied().unwrap_or(false) {
+                Origin::Mock
+            } else if !state.is_present() || failed_last {
+                Origin::LastKnown
+            } else {
+                Origin::Live
+            };
+            (family, FamilyOrigin { origin, fetched_at })
+        })
+        .collect()
+}
+
+/// The `sources` of an analytic reading `families`, picked from every family's origin.
+pub fn sources_of(families: &[Family], origins: &BTreeMap<Family, FamilyOrigin>) -> Sources {
+    families
+        .iter()
+        .map(|family| {
+            let origin = origins.get(family).copied().unwrap_or(FamilyOrigin {
+                origin: Origin::Live,
+                fetched_at: None,
+            });
+            (*family, origin)
+        })
+        .collect()
+}
+
+/// A result's overall `inputOrigin`: `mock` if any family is mock, else `last_known` if any
+/// is, else `live` (also with no family at all).
+pub fn input_origin(sources: &Sources) -> Origin {
+    sources
+        .values()
+        .map(|s| s.origin)
+        .max()
+        .unwrap_or(Origin::Live)
 }
 
 #[cfg(test)]
@@ -360,8 +498,10 @@ mod tests {
         let now = at(26, 12);
         let max_age = Duration::hours(48);
         let report = |entity, last_success_at| SourceReport {
+            source: DataSource::Push,
             entity,
             last_success_at,
+            last_failure_at: None,
         };
         let reports = [
             // CB: enrollments 49 h old, modules 47 h old (e.g. pushed): the newest counts.
@@ -406,5 +546,202 @@ mod tests {
         assert!(p.values().all(|s| *s == Presence::NeverReported));
         let a = assess(required("004.16").unwrap(), |f| p[&f].is_present());
         assert_eq!((a.band, a.coverage), (Band::Complete, 1.0));
+    }
+
+    fn report(
+        source: DataSource,
+        entity: EntityKind,
+        success: Option<DateTime<Utc>>,
+        failure: Option<DateTime<Utc>>,
+    ) -> SourceReport {
+        SourceReport {
+            source,
+            entity,
+            last_success_at: success,
+            last_failure_at: failure,
+        }
+    }
+
+    #[test]
+    fn families_serialise_as_their_upstream_slug() {
+        for family in Family::ALL {
+            let text = serde_json::to_string(&family).unwrap();
+            assert_eq!(text, format!("\"{}\"", family.source().as_str()));
+            assert_eq!(serde_json::from_str::<Family>(&text).unwrap(), family);
+        }
+        for origin in [Origin::Live, Origin::LastKnown, Origin::Mock] {
+            let text = serde_json::to_string(&origin).unwrap();
+            assert_eq!(text, format!("\"{}\"", origin.as_str()));
+            assert_eq!(Origin::parse(origin.as_str()), Some(origin));
+        }
+        assert_eq!(Origin::parse("cached"), None);
+    }
+
+    #[test]
+    fn each_family_gets_its_origin_and_last_successful_sync() {
+        let now = at(26, 12);
+        let max_age = Duration::hours(48);
+        let reports = [
+            // DIR: pushed an hour ago: live.
+            report(DataSource::Push, EntityKind::Users, Some(at(26, 11)), None),
+            // CB: its collector last succeeded 72 h ago: stale, last known.
+            report(
+                DataSource::CourseBuilder,
+                EntityKind::Enrollments,
+                Some(at(23, 12)),
+                None,
+            ),
+            // ASM: succeeded 10 h ago, failed 2 h ago: present, but the rows are last known.
+            report(
+                DataSource::Assessment,
+                EntityKind::AssessmentAttempts,
+                Some(at(26, 2)),
+                Some(at(26, 10)),
+            ),
+            // SE: failed 30 h ago, then succeeded: live.
+            report(
+                DataSource::SkillsEngine,
+                EntityKind::Skills,
+                Some(at(26, 6)),
+                Some(at(25, 6)),
+            ),
+            // LAI: a collector in mock mode wrote it, 3 days ago (stale, yet mock wins).
+            report(
+                DataSource::Mock,
+                EntityKind::LearningPaths,
+                Some(at(23, 12)),
+                None,
+            ),
+            // DL: mock once, pushed since: the mock rows are still among the inputs.
+            report(
+                DataSource::Mock,
+                EntityKind::PracticeSubmissions,
+                Some(at(25, 0)),
+                None,
+            ),
+            report(
+                DataSource::Push,
+                EntityKind::PracticeSubmissions,
+                Some(at(26, 0)),
+                None,
+            ),
+            // RAG: only ever failed.
+            report(
+                DataSource::RagAssistant,
+                EntityKind::HelpRequests,
+                None,
+                Some(at(26, 1)),
+            ),
+            // A mock-mode collector that only ever failed left no mock rows.
+            report(
+                DataSource::Mock,
+                EntityKind::HelpRequests,
+                None,
+                Some(at(26, 1)),
+            ),
+        ];
+        let origins = family_origins(&reports, now, max_age);
+        let of = |family: Family| {
+            let o: FamilyOrigin = origins[&family];
+            (o.origin, o.fetched_at)
+        };
+        assert_eq!(of(Family::Directory), (Origin::Live, Some(at(26, 11))));
+        assert_eq!(
+            of(Family::CourseBuilder),
+            (Origin::LastKnown, Some(at(23, 12)))
+        );
+        assert_eq!(of(Family::Assessment), (Origin::LastKnown, Some(at(26, 2))));
+        assert_eq!(of(Family::SkillsEngine), (Origin::Live, Some(at(26, 6))));
+        assert_eq!(of(Family::LearnerAi), (Origin::Mock, Some(at(23, 12))));
+        assert_eq!(of(Family::Devlab), (Origin::Mock, Some(at(26, 0))));
+        assert_eq!(of(Family::RagAssistant), (Origin::LastKnown, None));
+        // CS never reported: not judged, live, no sync time.
+        assert_eq!(of(Family::ContentStudio), (Origin::Live, None));
+        assert_eq!(origins.len(), Family::ALL.len());
+    }
+
+    #[test]
+    fn the_overall_origin_is_the_worst_required_family() {
+        let now = at(26, 12);
+        let reports = [
+            report(
+                DataSource::Directory,
+                EntityKind::Users,
+                Some(at(26, 11)),
+                None,
+            ),
+            report(
+                DataSource::CourseBuilder,
+                EntityKind::Enrollments,
+                Some(at(20, 0)),
+                None,
+            ),
+            report(
+                DataSource::Mock,
+                EntityKind::LearningPaths,
+                Some(at(26, 11)),
+                None,
+            ),
+        ];
+        let origins = family_origins(&reports, now, Duration::hours(48));
+
+        // Performance needs ASM only, which never reported: live.
+        let sources = sources_of(required("001.5").unwrap(), &origins);
+        assert_eq!(
+            sources.keys().copied().collect::<Vec<_>>(),
+            vec![Family::Assessment]
+        );
+        assert_eq!(input_origin(&sources), Origin::Live);
+        // Skill gap needs DIR, ASM, SE: all live.
+        let sources = sources_of(required("001.2").unwrap(), &origins);
+        assert_eq!(input_origin(&sources), Origin::Live);
+        assert_eq!(sources[&Family::Directory].fetched_at, Some(at(26, 11)));
+        // Course health needs CB and ASM: CB is stale, so last known.
+        let sources = sources_of(required("002.8").unwrap(), &origins);
+        assert_eq!(input_origin(&sources), Origin::LastKnown);
+        // Velocity needs DIR, CB, LAI: LAI is mock, which outranks CB's last known.
+        let sources = sources_of(required("001.1").unwrap(), &origins);
+        assert_eq!(sources.len(), 3);
+        assert_eq!(sources[&Family::CourseBuilder].origin, Origin::LastKnown);
+        assert_eq!(input_origin(&sources), Origin::Mock);
+        // Nothing read, nothing to doubt.
+        assert_eq!(input_origin(&Sources::new()), Origin::Live);
+        // A family missing from the origins (none known) is live with no sync time.
+        let sources = sources_of(&[Family::Devlab], &BTreeMap::new());
+        assert_eq!(
+            sources[&Family::Devlab],
+            FamilyOrigin {
+                origin: Origin::Live,
+                fetched_at: None
+            }
+        );
+    }
+
+    #[test]
+    fn stored_sources_are_keyed_by_slug_with_camel_case_fields() {
+        let mut sources = Sources::new();
+        sources.insert(
+            Family::CourseBuilder,
+            FamilyOrigin {
+                origin: Origin::LastKnown,
+                fetched_at: Some(at(23, 12)),
+            },
+        );
+        sources.insert(
+            Family::Directory,
+            FamilyOrigin {
+                origin: Origin::Live,
+                fetched_at: None,
+            },
+        );
+        let json = serde_json::to_value(&sources).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "directory": {"origin": "live", "fetchedAt": null},
+                "course-builder": {"origin": "last_known", "fetchedAt": "2026-11-23T12:00:00Z"}
+            })
+        );
+        assert_eq!(serde_json::from_value::<Sources>(json).unwrap(), sources);
     }
 }

@@ -5,6 +5,7 @@ use crate::records::Record;
 use crate::value::{AsJson, ToValue, Value};
 use la_app::ports::StoreError;
 use la_app::results::{JsonDocument, ResultKey, ResultStatus, StoredResult, SubjectType};
+use la_domain::coverage::Origin;
 use la_domain::{OrgId, Role};
 
 /// The stored spelling of "no role" (the platform subject); see migration 0002.
@@ -37,6 +38,8 @@ impl Record for StoredResult {
         "warnings",
         "calculated_at",
         "calculation_ms",
+        "input_origin",
+        "sources",
     ];
 
     fn push_values(&self, out: &mut Vec<Value>) {
@@ -54,6 +57,8 @@ impl Record for StoredResult {
         out.push(AsJson(&self.warnings).to_value());
         out.push(self.calculated_at.to_value());
         out.push(Value::Int(Some(self.calculation_ms)));
+        out.push(Value::Text(Some(self.input_origin.as_str().to_owned())));
+        out.push(AsJson(&self.sources).to_value());
     }
 }
 
@@ -85,6 +90,8 @@ impl Decode for StoredResult {
             calculation_ms: c
                 .opt_i64()?
                 .ok_or_else(|| StoreError::Corrupt("calculation_ms is NULL".to_owned()))?,
+            input_origin: c.parsed(|s| Origin::parse(s).ok_or("unknown input origin"))?,
+            sources: c.json()?,
         })
     }
 }

@@ -10,7 +10,8 @@ use la_app::results::{ResultStatus, StoredResult, SubjectType};
 use la_demo::DemoConfig;
 use la_domain::Role;
 use la_domain::analytics::Window;
-use la_domain::coverage::{Family, required};
+use la_domain::coverage::{Family, Origin, required};
+use la_domain::model::{DataSource, Provenance};
 use la_storage::testing::TestDatabase;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -160,4 +161,129 @@ async fn data_from_before_the_outage_is_served_and_the_affected_analytics_are_pa
             "{key:?}"
         );
     }
+}
+
+/// The families a stored result reads: its R cells, or all eight outside the matrix.
+fn families_read(analytics_type: &str) -> Vec<Family> {
+    analytic_id(analytics_type)
+        .and_then(required)
+        .map_or_else(|| Family::ALL.to_vec(), <[Family]>::to_vec)
+}
+
+#[tokio::test]
+async fn a_batch_stores_where_each_result_s_inputs_came_from() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let store = db.store();
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap();
+    let mut config = DemoConfig::new(now);
+    config.learners = 20;
+    config.trainers = 2;
+    config.courses = 4;
+    config.second_org_learners = 0;
+    let data = la_demo::generate(&config);
+    let push = |at| Provenance {
+        source: DataSource::Push,
+        synced_at: at,
+    };
+
+    // A push-only dataset, pushed an hour ago: every family that was pushed is live.
+    let pushed_at = now - Duration::hours(1);
+    store.upsert_changed(&data, push(pushed_at)).await.unwrap();
+    let options = BatchOptions {
+        now,
+        window: Window::Days30,
+        org: None,
+    };
+    run_batch(store.clone(), options, |_| {}).await.unwrap();
+    let fresh = all_results(&store, &data).await;
+    assert!(!fresh.is_empty());
+    for (key, result) in &fresh {
+        assert_eq!(result.input_origin, Origin::Live, "{key:?}");
+        let families: Vec<Family> = result.sources.keys().copied().collect();
+        assert_eq!(families, sorted(families_read(&key.3)), "{key:?}");
+        for (family, source) in &result.sources {
+            assert_eq!(source.origin, Origin::Live, "{key:?} {family:?}");
+            // Every family of the demo has rows, so each was pushed and reported.
+            assert_eq!(source.fetched_at, Some(pushed_at), "{key:?} {family:?}");
+        }
+    }
+
+    // Two days later everything but Course Builder was pushed again; Course Builder's last
+    // success is 49 hours old: its rows are the last known ones.
+    let later = now + Duration::hours(48);
+    let mut without_cb = data.clone();
+    without_cb.courses.clear();
+    without_cb.modules.clear();
+    without_cb.enrollments.clear();
+    without_cb.module_progress.clear();
+    let repushed_at = later - Duration::hours(1);
+    store
+        .upsert_changed(&without_cb, push(repushed_at))
+        .await
+        .unwrap();
+    // Learner AI's collector ran in mock mode (decision 7).
+    store
+        .record_source_success(
+            DataSource::Mock,
+            Family::LearnerAi.entities(),
+            later - Duration::minutes(30),
+        )
+        .await
+        .unwrap();
+    let options = BatchOptions {
+        now: later,
+        ..options
+    };
+    run_batch(store.clone(), options, |_| {}).await.unwrap();
+    let after = all_results(&store, &data).await;
+    let (mut last_known, mut mock, mut live) = (0, 0, 0);
+    for (key, result) in &after {
+        let families = families_read(&key.3);
+        let expected = if families.contains(&Family::LearnerAi) {
+            mock += 1;
+            Origin::Mock
+        } else if families.contains(&Family::CourseBuilder) {
+            last_known += 1;
+            Origin::LastKnown
+        } else {
+            live += 1;
+            Origin::Live
+        };
+        assert_eq!(result.input_origin, expected, "{key:?}");
+        if let Some(cb) = result.sources.get(&Family::CourseBuilder) {
+            assert_eq!(cb.origin, Origin::LastKnown, "{key:?}");
+            assert_eq!(cb.fetched_at, Some(pushed_at), "{key:?}");
+        }
+        if let Some(lai) = result.sources.get(&Family::LearnerAi) {
+            assert_eq!(lai.origin, Origin::Mock, "{key:?}");
+            assert_eq!(
+                lai.fetched_at,
+                Some(later - Duration::minutes(30)),
+                "{key:?}"
+            );
+        }
+        if let Some(asm) = result.sources.get(&Family::Assessment) {
+            assert_eq!(asm.origin, Origin::Live, "{key:?}");
+            assert_eq!(asm.fetched_at, Some(repushed_at), "{key:?}");
+        }
+    }
+    assert!(
+        last_known > 0 && mock > 0 && live > 0,
+        "{last_known} {mock} {live}"
+    );
+    // Decision 7: the mock family still counts as present, so a result reading only live and
+    // mock families is complete (forecast: DIR, CB, ASM, LAI is not; recommendations: LAI is).
+    let recommendations = after
+        .values()
+        .find(|r| r.key.analytics_type == "recommendations" && r.data.is_some())
+        .expect("a learner with recommendations");
+    assert_eq!(recommendations.input_origin, Origin::Mock);
+    assert_eq!(recommendations.status, ResultStatus::Complete);
+    assert_eq!(recommendations.coverage, 1.0);
+}
+
+fn sorted(mut families: Vec<Family>) -> Vec<Family> {
+    families.sort();
+    families
 }

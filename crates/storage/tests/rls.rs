@@ -76,6 +76,8 @@ fn result(key: ResultKey, org: Option<Uuid>) -> StoredResult {
         warnings: vec![],
         calculated_at: Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap(),
         calculation_ms: 1,
+        input_origin: Default::default(),
+        sources: Default::default(),
     }
 }
 

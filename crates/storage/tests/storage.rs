@@ -297,6 +297,25 @@ mod results {
             warnings: vec!["a warning".to_owned()],
             calculated_at: Utc.with_ymd_and_hms(2026, 11, 2, 12, minute, 0).unwrap(),
             calculation_ms: 12,
+            // Stored and read back as they are (migration 0009).
+            input_origin: la_domain::coverage::Origin::LastKnown,
+            sources: [
+                (
+                    la_domain::coverage::Family::CourseBuilder,
+                    la_domain::coverage::FamilyOrigin {
+                        origin: la_domain::coverage::Origin::LastKnown,
+                        fetched_at: Some(Utc.with_ymd_and_hms(2026, 10, 30, 2, 0, 0).unwrap()),
+                    },
+                ),
+                (
+                    la_domain::coverage::Family::Assessment,
+                    la_domain::coverage::FamilyOrigin {
+                        origin: la_domain::coverage::Origin::Live,
+                        fetched_at: None,
+                    },
+                ),
+            ]
+            .into(),
         }
     }
 

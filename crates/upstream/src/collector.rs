@@ -15,10 +15,11 @@ use crate::breaker::{BreakerConfig, BreakerSnapshot, BreakerState};
 use crate::clients::{self, Pull, PullContext};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Mode, UpstreamSettings};
+use crate::metrics::FallbackKind;
 use crate::mock;
 use crate::retry::RetryPolicy;
 use crate::service::Service;
-use crate::stats::StatsSnapshot;
+use crate::stats::{CallStats, StatsSnapshot};
 use crate::transport::{CallError, DEFAULT_MAX_IN_FLIGHT, ProbeResult, Transport, TransportConfig};
 use crate::writer::{EntityWrite, wire_records, write_entity};
 use chrono::{DateTime, Duration, Utc};
@@ -100,6 +101,8 @@ pub struct Upstreams {
     options: CollectorOptions,
     /// The background probe's interval in ms while it runs (0: none; see [`crate::probe`]).
     probe_interval_ms: AtomicU64,
+    /// Pulls answered by the generator, per upstream in mock mode (I6 `mockDataFallbacks`).
+    mock_answers: BTreeMap<Service, AtomicU64>,
 }
 
 /// How a run of one upstream ended.
@@ -189,7 +192,16 @@ impl Health {
     }
 }
 
-fn health(breaker: &BreakerSnapshot, stats: &StatsSnapshot, probe: Option<&ProbeResult>) -> Health {
+/// `integration.md` 10.1: unhealthy when unreachable or the breaker is open; degraded when
+/// half-open, after a recent failure, or when the p95 latency of the calls of the last five
+/// minutes (not of the last N calls: an old slow spell must not keep it degraded) is above
+/// 1000 ms. `now` is a parameter so the window can be tested without waiting.
+fn health(
+    breaker: &BreakerSnapshot,
+    stats: &CallStats,
+    probe: Option<&ProbeResult>,
+    now: DateTime<Utc>,
+) -> Health {
     if probe.is_some_and(|p| !p.reachable) {
         return Health::Unhealthy;
     }
@@ -198,9 +210,7 @@ fn health(breaker: &BreakerSnapshot, stats: &StatsSnapshot, probe: Option<&Probe
         BreakerState::HalfOpen => Health::Degraded,
         BreakerState::Closed
             if breaker.failure_count > 0
-                || stats
-                    .p95_response_time_ms
-                    .is_some_and(|p| p > DEGRADED_P95_MS) =>
+                || stats.recent_p95(now).is_some_and(|p| p > DEGRADED_P95_MS) =>
         {
             Health::Degraded
         }
@@ -244,11 +254,17 @@ impl Upstreams {
             };
             sources.insert(*service, source);
         }
+        let mock_answers = sources
+            .iter()
+            .filter(|(_, source)| matches!(source, Source::Mock))
+            .map(|(service, _)| (*service, AtomicU64::new(0)))
+            .collect();
         Ok(Upstreams {
             sources,
             extra_org_ids: settings.extra_org_ids.clone(),
             options,
             probe_interval_ms: AtomicU64::new(0),
+            mock_answers,
         })
     }
 
@@ -300,10 +316,11 @@ impl Upstreams {
                         let breaker = t.breaker().snapshot();
                         let stats = t.stats().snapshot();
                         let last_probe = t.last_probe();
+                        let health = health(&breaker, t.stats(), last_probe.as_ref(), Utc::now());
                         UpstreamStatus {
                             mode: "http",
                             base_url: Some(t.base_url().to_string()),
-                            health: Some(health(&breaker, &stats, last_probe.as_ref())),
+                            health: Some(health),
                             breaker: Some(breaker),
                             stats: Some(stats),
                             last_probe,
@@ -384,18 +401,42 @@ impl Upstreams {
                 },
                 Source::Http(t) => {
                     let breaker = t.breaker().snapshot();
-                    let stats = t.stats().snapshot();
                     let probe = t.last_probe();
                     crate::metrics::ServiceFigures {
                         service: service.slug(),
                         circuit_state: Some(breaker.state.gauge()),
                         circuit_trips: Some(breaker.transitions.trips),
-                        health: health(&breaker, &stats, probe.as_ref()).gauge(),
+                        health: health(&breaker, t.stats(), probe.as_ref(), Utc::now()).gauge(),
                         endpoints: t.endpoint_metrics().snapshot(),
                     }
                 }
             })
             .collect()
+    }
+
+    /// I6 `mockDataFallbacks`: the answers of `service` that were mock data.
+    ///
+    /// Decision 3: mock data is only ever generated for an upstream in mock mode, never as a
+    /// fallback for an http upstream (a failed or short-circuited call falls back to the
+    /// stored rows, `last_known`, or to nothing, `missing`). So this counts, for an upstream
+    /// in mock mode, the pulls the generator answered (one per collection run), and for an
+    /// http upstream the `mock` kind of `microservice_fallback_total` (10.2), which its
+    /// transport never records. Short-circuits are not fallbacks to mock data: they are
+    /// counted by the breaker (`shortCircuited`) and, with stored rows, as `last_known`.
+    pub fn mock_data_answers(&self, service: Service) -> u64 {
+        match self.sources.get(&service) {
+            Some(Source::Mock) => self
+                .mock_answers
+                .get(&service)
+                .map_or(0, |n| n.load(Ordering::Relaxed)),
+            Some(Source::Http(t)) => t
+                .endpoint_metrics()
+                .snapshot()
+                .values()
+                .filter_map(|e| e.fallbacks.get(FallbackKind::Mock.as_str()))
+                .sum(),
+            None => 0,
+        }
     }
 
     /// The Prometheus text of the upstream families (appended to `/metrics`).
@@ -630,6 +671,9 @@ impl Upstreams {
                 t.clone()
             }
             Some(Source::Mock) => {
+                if let Some(answers) = self.mock_answers.get(&service) {
+                    answers.fetch_add(1, Ordering::Relaxed);
+                }
                 return Pull {
                     data: mock::project(world, service),
                     ..Pull::default()
@@ -787,5 +831,60 @@ impl Run {
             written: self.written,
             duration_ms: millis(self.elapsed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::breaker::Transitions;
+    use chrono::TimeZone;
+
+    fn closed() -> BreakerSnapshot {
+        BreakerSnapshot {
+            state: BreakerState::Closed,
+            failure_count: 0,
+            half_open_failures: 0,
+            retry_in: None,
+            transitions: Transitions::default(),
+        }
+    }
+
+    #[test]
+    fn slow_calls_older_than_five_minutes_no_longer_degrade() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        let stats = CallStats::default();
+        for i in 0..10 {
+            stats.success(
+                start + Duration::seconds(i),
+                std::time::Duration::from_millis(1_500),
+            );
+        }
+        let breaker = closed();
+        assert_eq!(
+            health(&breaker, &stats, None, start + Duration::minutes(2)),
+            Health::Degraded
+        );
+        // Six minutes on, with no call since: nothing recent is slow.
+        let later = start + Duration::minutes(6);
+        assert_eq!(health(&breaker, &stats, None, later), Health::Healthy);
+        // A fast call now does not bring the old ones back.
+        stats.success(later, std::time::Duration::from_millis(50));
+        assert_eq!(health(&breaker, &stats, None, later), Health::Healthy);
+        // A recent slow spell does degrade again: p95 of 1 fast and 5 slow calls.
+        for i in 0..5 {
+            stats.success(
+                later + Duration::seconds(i),
+                std::time::Duration::from_millis(1_200),
+            );
+        }
+        assert_eq!(
+            health(&breaker, &stats, None, later + Duration::seconds(10)),
+            Health::Degraded
+        );
+        // At exactly 1000 ms it is not above the line.
+        let edge = CallStats::default();
+        edge.success(later, std::time::Duration::from_millis(1_000));
+        assert_eq!(health(&breaker, &edge, None, later), Health::Healthy);
     }
 }

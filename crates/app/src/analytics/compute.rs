@@ -159,6 +159,9 @@ pub(crate) fn stored<T: Serialize>(
         warnings: Vec::new(),
         calculated_at,
         calculation_ms: started.elapsed().as_millis() as i64,
+        // Set with the coverage, from `source_status`, before the result is written.
+        input_origin: la_domain::coverage::Origin::Live,
+        sources: la_domain::coverage::Sources::new(),
     }
 }
 

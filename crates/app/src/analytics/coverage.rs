@@ -3,8 +3,12 @@
 //! `source_status`, and what that does to each result's status, confidence, coverage and
 //! warnings. The rules themselves are pure (`la_domain::coverage`).
 //!
+//! Every result also records its `input_origin` and per-family `sources` (6.7): the families
+//! its analytic requires, or all eight for analytics outside the matrix, which read the whole
+//! activity feed.
+//!
 //! Results of analytics outside the dependency matrix (gamification, leaderboards) are not
-//! judged. Below 50 % a result becomes `insufficient_data` with no data (decision 10): the
+//! judged for coverage. Below 50 % a result becomes `insufficient_data` with no data (decision 10): the
 //! rows it was computed from stay stored, and the next computation after the sources
 //! recover serves them again; generated data never stands in (decision 3).
 
@@ -12,7 +16,7 @@ use super::names;
 use crate::ports::{CollectionStore, SourceStatus, StoreError};
 use crate::results::{ResultStatus, StoredResult};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use la_domain::coverage::{self, Band, Family, Presence, SourceReport};
+use la_domain::coverage::{self, Band, Family, FamilyOrigin, Presence, SourceReport};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -58,10 +62,11 @@ pub fn analytic_id(analytics_type: &str) -> Option<&'static str> {
     })
 }
 
-/// The families' presence at one instant, applied to results as they are written.
+/// The families' presence and origins at one instant, applied to results as they are written.
 #[derive(Debug, Clone)]
 pub struct Marking {
     presence: BTreeMap<Family, Presence>,
+    origins: BTreeMap<Family, FamilyOrigin>,
 }
 
 impl Marking {
@@ -78,12 +83,15 @@ impl Marking {
         let reports: Vec<SourceReport> = statuses
             .iter()
             .map(|s| SourceReport {
+                source: s.source,
                 entity: s.entity,
                 last_success_at: s.last_success_at,
+                last_failure_at: s.last_failure_at,
             })
             .collect();
         Marking {
             presence: coverage::presence(&reports, now, max_age),
+            origins: coverage::family_origins(&reports, now, max_age),
         }
     }
 
@@ -91,19 +99,23 @@ impl Marking {
         self.presence.get(&family).is_none_or(|p| p.is_present())
     }
 
-    /// Marks every result whose analytic requires a missing family; a no-op when every
-    /// family is present (the common case, and always so in a database that never
-    /// recorded a source status).
+    /// Records the input origins of every result and marks those whose analytic requires a
+    /// missing family.
     pub fn apply(&self, results: &mut [StoredResult]) {
-        if Family::ALL.into_iter().all(|f| self.is_present(f)) {
-            return;
-        }
+        let all_present = Family::ALL.into_iter().all(|f| self.is_present(f));
         for result in results {
-            self.mark(result);
+            if all_present {
+                // The common case (always so in a database that never recorded a source
+                // status): nothing is missing, only the origins are recorded.
+                self.record_origins(result);
+            } else {
+                self.mark(result);
+            }
         }
     }
 
     pub fn mark(&self, result: &mut StoredResult) {
+        self.record_origins(result);
         let Some(required) = analytic_id(&result.key.analytics_type).and_then(coverage::required)
         else {
             return;
@@ -129,6 +141,16 @@ impl Marking {
                 result.low_confidence = true;
             }
         }
+    }
+
+    /// `input_origin` and `sources` over the families the analytic reads: its R cells, or
+    /// every family for an analytic outside the matrix.
+    fn record_origins(&self, result: &mut StoredResult) {
+        let families = analytic_id(&result.key.analytics_type)
+            .and_then(coverage::required)
+            .unwrap_or(&Family::ALL);
+        result.sources = coverage::sources_of(families, &self.origins);
+        result.input_origin = coverage::input_origin(&result.sources);
     }
 
     fn warning(&self, family: Family) -> String {
@@ -157,6 +179,7 @@ mod tests {
     use super::*;
     use crate::results::{JsonDocument, ResultKey, SubjectType};
     use chrono::TimeZone;
+    use la_domain::coverage::Origin;
     use la_domain::model::{DataSource, EntityKind};
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -184,6 +207,8 @@ mod tests {
             warnings: Vec::new(),
             calculated_at: at(26, 12),
             calculation_ms: 1,
+            input_origin: Origin::Live,
+            sources: Default::default(),
         }
     }
 
@@ -255,15 +280,36 @@ mod tests {
                     .to_owned()
             ]
         );
-        // Performance requires ASM only, which is fresh.
-        assert_eq!(results[1], before[1]);
+        // Its inputs: DIR never reported (live), CB is stale (last known), LAI never reported.
+        assert_eq!(velocity.input_origin, Origin::LastKnown);
+        assert_eq!(
+            velocity.sources[&Family::CourseBuilder],
+            FamilyOrigin {
+                origin: Origin::LastKnown,
+                fetched_at: Some(at(22, 2))
+            }
+        );
+        assert_eq!(
+            velocity.sources.keys().copied().collect::<Vec<_>>(),
+            vec![Family::Directory, Family::CourseBuilder, Family::LearnerAi]
+        );
+        // Performance requires ASM only, which is fresh: unchanged but for its origins.
+        assert_eq!(without_origins(&results[1]), before[1]);
+        assert_eq!(results[1].input_origin, Origin::Live);
+        assert_eq!(
+            results[1].sources[&Family::Assessment].fetched_at,
+            Some(at(26, 2))
+        );
         // Course performance found too little data itself: it stays insufficient, but says why
         // it may be.
         assert_eq!(results[2].status, ResultStatus::InsufficientData);
         assert_eq!(results[2].coverage, 0.5);
         assert_eq!(results[2].warnings.len(), 1);
-        // Gamification is outside the matrix.
-        assert_eq!(results[3], before[3]);
+        // Gamification is outside the matrix: not judged, but it reads every family, CB's
+        // last known rows included.
+        assert_eq!(without_origins(&results[3]), before[3]);
+        assert_eq!(results[3].sources.len(), Family::ALL.len());
+        assert_eq!(results[3].input_origin, Origin::LastKnown);
     }
 
     #[test]
@@ -297,6 +343,52 @@ mod tests {
         ];
         let before = results.clone();
         marking.apply(&mut results);
-        assert_eq!(results, before);
+        for (after, before) in results.iter().zip(&before) {
+            assert_eq!(&without_origins(after), before);
+            assert_eq!(after.input_origin, Origin::Live);
+            assert!(after.sources.values().all(|s| s.fetched_at.is_none()));
+        }
+        assert_eq!(results[0].sources.len(), 3, "velocity: DIR, CB, LAI");
+        assert_eq!(results[1].sources.len(), 4, "forecast: DIR, CB, ASM, LAI");
+    }
+
+    #[test]
+    fn a_mock_mode_family_makes_the_result_mock_yet_complete() {
+        let now = at(26, 12);
+        let statuses = [
+            status(DataSource::Mock, EntityKind::Users, Some(at(26, 11))),
+            status(DataSource::Mock, EntityKind::Enrollments, Some(at(26, 11))),
+            status(
+                DataSource::LearnerAi,
+                EntityKind::LearningPaths,
+                Some(at(26, 10)),
+            ),
+        ];
+        let marking = Marking::from_statuses(&statuses, now, Duration::hours(48));
+        let mut results = vec![
+            result(names::VELOCITY, Some(r#"{"v":1}"#)),
+            result(names::RECOMMENDATIONS, Some("{}")),
+        ];
+        marking.apply(&mut results);
+        // Decision 7: mock rows count as real for coverage and confidence.
+        let velocity = &results[0];
+        assert_eq!(velocity.status, ResultStatus::Complete);
+        assert!(!velocity.low_confidence);
+        assert_eq!(velocity.coverage, 1.0);
+        // ... and are reported honestly.
+        assert_eq!(velocity.input_origin, Origin::Mock);
+        assert_eq!(velocity.sources[&Family::Directory].origin, Origin::Mock);
+        assert_eq!(velocity.sources[&Family::LearnerAi].origin, Origin::Live);
+        // Recommendations read LAI only: live.
+        assert_eq!(results[1].input_origin, Origin::Live);
+    }
+
+    /// A result with the origins reset to what `compute` writes.
+    fn without_origins(result: &StoredResult) -> StoredResult {
+        StoredResult {
+            input_origin: Origin::Live,
+            sources: Default::default(),
+            ..result.clone()
+        }
     }
 }

@@ -377,3 +377,80 @@ async fn metrics_have_the_documented_shape() {
     );
     app.stop().await;
 }
+
+/// I6 `mockDataFallbacks` counts answers that were mock data only (decision 3): the pulls of
+/// an upstream in mock mode, never the calls an open breaker refused.
+#[tokio::test]
+async fn mock_data_fallbacks_count_mock_answers_not_short_circuits() {
+    let dead = la_upstream::config::base_url("test", &format!("http://127.0.0.1:{}", dead_port()))
+        .expect("url");
+    let app = spawn_app_configured(SpawnOptions::demo(), move |settings| {
+        settings.upstreams.services.insert(
+            Service::Assessment,
+            Mode::Http {
+                base_url: dead,
+                token: None,
+            },
+        );
+    })
+    .await;
+    let learner = app.login("learner@demo.local").await;
+    let metrics = || async {
+        let (status, body) = json_of(
+            app.request(
+                Method::GET,
+                "/api/v1/integration/metrics",
+                Some(&learner.token),
+                None,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let fallbacks = |body: &Value, name: &str| body["services"][name]["mockDataFallbacks"].clone();
+
+    let body = metrics().await;
+    assert_eq!(fallbacks(&body, "DevLab MS"), 0, "{body}");
+    assert_eq!(body["summary"]["totalMockDataFallbacks"], 0, "{body}");
+
+    // Assessment is down: its collection fails until the breaker opens and refuses the rest.
+    let store = app.database.store();
+    let now = chrono::Utc::now();
+    app.upstreams
+        .collect(&*store, Some(Service::Assessment), now)
+        .await
+        .expect("a collection with failed calls still reports");
+    let breaker = app
+        .upstreams
+        .status()
+        .into_iter()
+        .find(|s| s.service == Service::Assessment)
+        .and_then(|s| s.breaker)
+        .expect("an http upstream has a breaker");
+    assert!(breaker.transitions.trips >= 1, "{breaker:?}");
+    assert!(breaker.transitions.short_circuited > 0, "{breaker:?}");
+    // DevLab is in mock mode: its pull is answered by the generator.
+    app.upstreams
+        .collect(&*store, Some(Service::Devlab), now)
+        .await
+        .expect("a mock collection");
+
+    let body = metrics().await;
+    let assessment = &body["services"]["Assessment MS"];
+    assert!(
+        assessment["circuitBreakerTrips"].as_u64() >= Some(1),
+        "{body}"
+    );
+    assert_eq!(
+        assessment["mockDataFallbacks"], 0,
+        "short-circuits are not mock: {body}"
+    );
+    assert_eq!(fallbacks(&body, "DevLab MS"), 1, "{body}");
+    assert_eq!(fallbacks(&body, "Directory MS"), 0, "not pulled: {body}");
+    assert_eq!(body["summary"]["totalMockDataFallbacks"], 1, "{body}");
+    app.stop().await;
+}

@@ -494,8 +494,10 @@ pub async fn metrics(
             .and_then(|s| s.average_response_time_ms)
             .unwrap_or(0.0);
         let service_trips = status.breaker.map_or(0, |b| b.transitions.trips);
-        // Calls refused by an open breaker are the ones served from fallback data.
-        let service_fallbacks = status.breaker.map_or(0, |b| b.transitions.short_circuited);
+        // Only answers that really were mock data (decision 3: an upstream in mock mode; an
+        // http upstream never falls back to generated data). Calls refused by an open
+        // breaker fall back to the stored rows or to nothing, so they are not counted here.
+        let service_fallbacks = upstreams.mock_data_answers(status.service);
         total += requests;
         ok += successes;
         failed += failures;

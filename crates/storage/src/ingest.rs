@@ -1,14 +1,14 @@
 //! Push ingestion on both databases (`la_app::ports::PushIngestStore`): bulk existence
 //! look-ups, upserts that count new / changed / identical rows, and deletes by key.
 //!
-//! Counting: inside one transaction, the keys of the pushed records that are already stored
-//! are counted first (one `(key) IN (…)` query), then the records are upserted with
-//! `ON CONFLICT … DO UPDATE … WHERE <some column IS DISTINCT FROM the stored one>`, so an
-//! identical row is not rewritten and the statement's affected-row count is the number of
-//! new plus changed rows. Hence `inserted = n − stored`, `updated = affected − inserted`,
-//! `unchanged = n − affected`. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
-//! the count and the write see the same rows; on PostgreSQL (READ COMMITTED) a row that
-//! another transaction inserts between the two statements is counted as updated.
+//! Counting: records are upserted with `ON CONFLICT … DO UPDATE … WHERE <some column IS
+//! DISTINCT FROM the stored one>`, so an identical row is not rewritten and the statement
+//! writes only new plus changed rows. PostgreSQL tells them apart in the upsert itself: it
+//! returns the rows it wrote, each marked inserted or updated ([`pg_upsert_entity`]).
+//! SQLite counts the stored keys first (one `(key) IN (…)` query, inside a transaction that
+//! took the write lock up front with `BEGIN IMMEDIATE`, so the count and the write see the
+//! same rows): `inserted = n − stored`, `updated = affected − inserted`,
+//! `unchanged = n − affected`.
 
 use crate::error::store_error;
 use crate::records::{Entity, Record, for_each_entity_in_dependency_order};
@@ -378,26 +378,36 @@ async fn pg_upsert_entity<R: Entity>(
     let trailing = provenance_values(provenance);
     let mut total = ChangeCounts::default();
     for chunk in records.chunks(unnest::ROWS_PER_STATEMENT) {
-        let (filter, args) = pg_key_filter(R::KEY, &record_keys(chunk))?;
-        let sql = format!("SELECT count(*) FROM {} WHERE {filter}", R::TABLE);
-        let stored: i64 = sqlx::query_scalar_with(AssertSqlSafe(sql), args)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(store_error)?;
         let statement = unnest::statement_if_changed(chunk, &trailing)
             .map_err(|e| StoreError::Other(format!("cannot encode the rows: {e}")))?;
-        let affected = sqlx::query_with(AssertSqlSafe(statement.sql), statement.args)
-            .execute(&mut *conn)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
+        // One statement writes and counts: the upsert returns only the rows it wrote (an
+        // identical row fails the `IS DISTINCT FROM` condition and is skipped), and a row
+        // version made by an insert has no `xmax` while one made by `ON CONFLICT … DO
+        // UPDATE` carries the updating transaction's id. (Counting the stored keys first
+        // took a second round trip with the keys bound again.)
+        let sql = format!(
+            "WITH written AS ({} RETURNING (xmax = 0) AS inserted) \
+             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) \
+             FROM written",
+            statement.sql
+        );
+        let (inserted, updated): (i64, i64) =
+            sqlx::query_as_with(AssertSqlSafe(sql), statement.args)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        let n = chunk.len() as u64;
+        let (inserted, updated) = (
+            u64::try_from(inserted).unwrap_or(0),
+            u64::try_from(updated).unwrap_or(0),
+        );
         add(
             &mut total,
-            counts(
-                chunk.len() as u64,
-                u64::try_from(stored).unwrap_or(0),
-                affected,
-            ),
+            ChangeCounts {
+                inserted,
+                updated,
+                unchanged: n.saturating_sub(inserted + updated),
+            },
         );
     }
     sqlx::query(PG_STATUS)

@@ -317,6 +317,16 @@ pub trait PreferenceStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Every user who left the leaderboards (one query, for the batch and the snapshot).
     async fn leaderboard_opt_outs(&self) -> Result<Vec<UserId>, StoreError>;
+    /// Stores the choices of `writer.user_id` as the API writes them: on PostgreSQL as the
+    /// `la_api` role under row-level security (migration 0007: a user's own row only), SQLite
+    /// plainly. `false` when the policies refuse the row (the context is not an active user
+    /// of that organisation holding that role).
+    async fn set_own_preferences(
+        &self,
+        writer: &ReadContext,
+        preferences: Preferences,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// One viewer's recommendation state, as `recommendation_state` stores it.
@@ -349,6 +359,17 @@ pub trait RecommendationStateStore: Send + Sync {
     async fn set_recommendation_status(
         &self,
         viewer: UserId,
+        id: uuid::Uuid,
+        status: la_domain::analytics::predictive::recommendations::StoredStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Option<la_domain::Role>, StoreError>;
+    /// Sets the status of item `id` of `viewer.user_id` in `viewer.role` as the API writes
+    /// it: on PostgreSQL as `la_api` under row-level security (migration 0007: own items of
+    /// the active role only), SQLite plainly with the same user and role filter. `None` when
+    /// the viewer has no such item in that role (or no role).
+    async fn set_own_recommendation_status(
+        &self,
+        viewer: &ReadContext,
         id: uuid::Uuid,
         status: la_domain::analytics::predictive::recommendations::StoredStatus,
         at: DateTime<Utc>,
@@ -694,6 +715,16 @@ pub trait JobStore: Send + Sync {
     async fn running_jobs(&self) -> Result<Vec<Job>, StoreError>;
 
     async fn get_job(&self, id: uuid::Uuid) -> Result<Option<Job>, StoreError>;
+
+    /// [`JobStore::get_job`] as `reader` may see it: on PostgreSQL the read runs as `la_api`
+    /// under row-level security (migration 0007: the reader's own jobs, every job for a
+    /// platform admin), so another user's job is `None` even when its id is known; SQLite
+    /// reads plainly (the HTTP checks, complete on their own, are the guard there).
+    async fn get_job_for(
+        &self,
+        reader: &ReadContext,
+        id: uuid::Uuid,
+    ) -> Result<Option<Job>, StoreError>;
 
     /// Cancels a pending job (`api.md` 2.10 J2).
     async fn cancel_job(

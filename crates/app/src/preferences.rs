@@ -8,10 +8,9 @@
 //! `optOutLeaderboards` follows at the next computation of their gamification stats.
 
 use crate::analytics::names;
-use crate::ports::{Preferences, Store, StoreError};
+use crate::ports::{Preferences, ReadContext, Store, StoreError};
 use crate::results::{JsonDocument, ResultKey, SubjectType};
 use chrono::Utc;
-use la_domain::UserId;
 use la_domain::analytics::predictive::recommendations::StoredStatus;
 use serde_json::Value;
 use std::sync::Arc;
@@ -22,6 +21,9 @@ pub enum PreferenceError {
     UnknownUser,
     #[error("unknown recommendation")]
     UnknownRecommendation,
+    /// The database's row-level security refused the write (PostgreSQL only).
+    #[error("refused by the row-level security policies")]
+    Refused,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -36,18 +38,24 @@ impl PreferenceService {
         PreferenceService { store }
     }
 
-    /// Stores `preferences` for an existing user and returns them.
+    /// Stores `writer`'s own `preferences` (an existing user) and returns them. The write
+    /// runs as `writer` ([`crate::ports::PreferenceStore::set_own_preferences`]: row-level
+    /// security on PostgreSQL); a row the policies refuse is [`PreferenceError::Refused`].
     pub async fn set(
         &self,
-        user: UserId,
+        writer: &ReadContext,
         preferences: Preferences,
     ) -> Result<Preferences, PreferenceError> {
-        if self.store.user_profile(user).await?.is_none() {
+        if self.store.user_profile(writer.user_id).await?.is_none() {
             return Err(PreferenceError::UnknownUser);
         }
-        self.store
-            .set_preferences(user, preferences, Utc::now())
-            .await?;
+        if !self
+            .store
+            .set_own_preferences(writer, preferences, Utc::now())
+            .await?
+        {
+            return Err(PreferenceError::Refused);
+        }
         Ok(preferences)
     }
 }
@@ -67,18 +75,23 @@ impl PreferenceService {
     /// keeps it (AS-004.17 lifecycle), and shows it at once in the stored recommendations:
     /// a dismissed item disappears, a saved or completed one shows its status.
     /// `followThroughRate` follows at the next generation **(decided here)**.
+    ///
+    /// The item must be `viewer`'s own and belong to the viewer's active role: the update
+    /// runs as `viewer` ([`crate::ports::RecommendationStateStore::set_own_recommendation_status`],
+    /// row-level security on PostgreSQL, the same user and role filter on SQLite).
     pub async fn set_recommendation_status(
         &self,
-        viewer: UserId,
+        viewer: &ReadContext,
         recommendation: uuid::Uuid,
         status: StoredStatus,
     ) -> Result<StatusChange, PreferenceError> {
         let now = Utc::now();
         let role = self
             .store
-            .set_recommendation_status(viewer, recommendation, status, now)
+            .set_own_recommendation_status(viewer, recommendation, status, now)
             .await?
             .ok_or(PreferenceError::UnknownRecommendation)?;
+        let viewer = viewer.user_id;
         let stored = self
             .store
             .subject_results(SubjectType::User, viewer.0, Some(role))

@@ -477,6 +477,31 @@ impl Caller {
         }
     }
 
+    /// [`Caller::read_context`] for a route whose role header is optional (J1, J2): without
+    /// the header, the lowest role the caller holds **(decided here)**. The service then shows
+    /// the caller only their own jobs, which the `jobs` policy (migration 0007) grants in
+    /// every role; the least privileged role keeps the database from letting through more
+    /// than the service would (a held platform-admin role would pass every job).
+    pub fn read_context_or_lowest_role(&self) -> la_app::ports::ReadContext {
+        la_app::ports::ReadContext {
+            role: self
+                .active_role
+                .or_else(|| self.principal.claims.roles.iter().min().copied()),
+            ..self.read_context()
+        }
+    }
+
+    /// Decision 17's write endpoints (P4, G5) are own-user only, for platform admins too:
+    /// the path's user must be the caller (as the own-row policies of migration 0007 have
+    /// it on PostgreSQL).
+    pub fn check_own_user(&self, subject: Uuid) -> Result<(), ApiError> {
+        if subject == self.principal.claims.sub {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
     /// Step 7 of `api.md` 1.4: the path's subject must be the caller's own unless the active
     /// role is platform-admin.
     pub fn check_ownership(&self, subject: Uuid) -> Result<(), ApiError> {

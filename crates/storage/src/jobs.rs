@@ -107,6 +107,26 @@ where
         .collect()
 }
 
+/// One job by id on `executor`: the pool, or the `la_api` transaction of an API read.
+pub(crate) async fn job_by_id<'e, DB, E>(
+    executor: E,
+    id: Uuid,
+    bind: Binder<DB>,
+) -> Result<Option<Job>, StoreError>
+where
+    DB: Database,
+    E: Executor<'e, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
+    let mut rows = fetch_all(executor, &sql, vec![Value::Uuid(Some(id))], bind, |c| {
+        decode_row(c)
+    })
+    .await?;
+    Ok(rows.pop().map(|r| r.job))
+}
+
 /// A stored job and its optimistic-concurrency revision.
 struct Row {
     job: Job,
@@ -445,16 +465,7 @@ where
     }
 
     pub async fn get_job(&self, id: Uuid) -> Result<Option<Job>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
-        let mut rows = fetch_all(
-            self.pool,
-            &sql,
-            vec![Value::Uuid(Some(id))],
-            self.bind,
-            |c| decode_row(c),
-        )
-        .await?;
-        Ok(rows.pop().map(|r| r.job))
+        job_by_id(self.pool, id, self.bind).await
     }
 
     pub async fn cancel_job(
@@ -652,6 +663,14 @@ macro_rules! job_ports {
                 id: uuid::Uuid,
             ) -> Result<Option<la_app::ports::Job>, la_app::ports::StoreError> {
                 self.queue().get_job(id).await
+            }
+
+            async fn get_job_for(
+                &self,
+                reader: &la_app::ports::ReadContext,
+                id: uuid::Uuid,
+            ) -> Result<Option<la_app::ports::Job>, la_app::ports::StoreError> {
+                self.get_job_as(reader, id).await
             }
 
             async fn cancel_job(

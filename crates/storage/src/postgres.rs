@@ -152,7 +152,85 @@ impl PgStore {
         tx.commit().await.map_err(store_error)?;
         Ok(found.pop())
     }
+
+    /// [`la_app::ports::JobStore::get_job_for`]: the job read in an `la_api` transaction,
+    /// so the `jobs` policy of migration 0007 decides whether it is visible.
+    async fn get_job_as(
+        &self,
+        reader: &ReadContext,
+        id: uuid::Uuid,
+    ) -> Result<Option<Job>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        enter_api_role(&mut tx, reader).await?;
+        let job = crate::jobs::job_by_id(&mut *tx, id, bind).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(job)
+    }
+
+    /// [`la_app::ports::PreferenceStore::set_own_preferences`]: the upsert in an `la_api`
+    /// transaction, under the insert and update policies of `user_preferences`. A row the
+    /// policies refuse fails the statement with `insufficient_privilege`; the transaction is
+    /// then dropped (rolled back) and the answer is `false`.
+    async fn set_preferences_as(
+        &self,
+        writer: &ReadContext,
+        preferences: Preferences,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        enter_api_role(&mut tx, writer).await?;
+        let written = sqlx::query(crate::preferences::UPSERT_PREFERENCES)
+            .bind(writer.user_id.0)
+            .bind(preferences.opt_out_leaderboards)
+            .bind(preferences.share_achievements)
+            .bind(at)
+            .execute(&mut *tx)
+            .await;
+        match written {
+            Ok(_) => {
+                tx.commit().await.map_err(store_error)?;
+                Ok(true)
+            }
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some(INSUFFICIENT_PRIVILEGE) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(store_error(e)),
+        }
+    }
+
+    /// [`la_app::ports::RecommendationStateStore::set_own_recommendation_status`]: the
+    /// update in an `la_api` transaction, so only a row the `recommendation_state` update
+    /// policy lets through (the viewer's own, of the active role) changes.
+    async fn set_recommendation_status_as(
+        &self,
+        viewer: &ReadContext,
+        role: la_domain::Role,
+        id: uuid::Uuid,
+        status: la_domain::analytics::predictive::recommendations::StoredStatus,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<la_domain::Role>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        enter_api_role(&mut tx, viewer).await?;
+        let updated = crate::preferences::set_own_recommendation_status(
+            &mut *tx,
+            viewer.user_id,
+            role,
+            id,
+            status,
+            at,
+            bind,
+        )
+        .await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(updated)
+    }
 }
+
+/// SQLSTATE of a write a row-level security policy refuses (`WITH CHECK`, or the `USING` of
+/// an `ON CONFLICT DO UPDATE` target).
+const INSUFFICIENT_PRIVILEGE: &str = "42501";
 
 /// The first statement of every `la_api` unit of work (data.md 4.2): the three session
 /// variables, then the role, all transaction-local (`true`), so nothing outlives the

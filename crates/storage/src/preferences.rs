@@ -11,8 +11,16 @@ use la_app::ports::{Preferences, StoreError};
 use la_domain::UserId;
 use sqlx::{AssertSqlSafe, Database, Executor, IntoArguments, Pool};
 
-pub(crate) async fn set_preferences<DB>(
-    pool: &Pool<DB>,
+/// The upsert of one user's choices: `$1` user, `$2` opt-out, `$3` share, `$4` updated at.
+pub(crate) const UPSERT_PREFERENCES: &str = "INSERT INTO user_preferences \
+     (user_id, opt_out_leaderboards, share_achievements, updated_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (user_id) DO UPDATE SET opt_out_leaderboards = excluded.opt_out_leaderboards, \
+     share_achievements = excluded.share_achievements, updated_at = excluded.updated_at";
+
+/// Upserts `user`'s choices on `executor`: the pool, or the `la_api` transaction of an API
+/// write.
+pub(crate) async fn set_preferences<'e, DB, E>(
+    executor: E,
     user: UserId,
     preferences: Preferences,
     at: DateTime<Utc>,
@@ -20,15 +28,12 @@ pub(crate) async fn set_preferences<DB>(
 ) -> Result<(), StoreError>
 where
     DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    E: Executor<'e, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
 {
     execute(
-        pool,
-        "INSERT INTO user_preferences (user_id, opt_out_leaderboards, share_achievements, updated_at) \
-         VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (user_id) DO UPDATE SET opt_out_leaderboards = excluded.opt_out_leaderboards, \
-         share_achievements = excluded.share_achievements, updated_at = excluded.updated_at",
+        executor,
+        UPSERT_PREFERENCES,
         vec![
             Value::Uuid(Some(user.0)),
             Value::Bool(Some(preferences.opt_out_leaderboards)),
@@ -82,6 +87,15 @@ macro_rules! preference_store {
                 &self,
             ) -> Result<Vec<la_domain::UserId>, la_app::ports::StoreError> {
                 crate::preferences::leaderboard_opt_outs(&self.pool, bind).await
+            }
+
+            async fn set_own_preferences(
+                &self,
+                writer: &la_app::ports::ReadContext,
+                preferences: la_app::ports::Preferences,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<bool, la_app::ports::StoreError> {
+                self.set_preferences_as(writer, preferences, at).await
             }
         }
     };
@@ -238,6 +252,41 @@ where
         .transpose()
 }
 
+/// Sets the status of `viewer`'s item `id` in `role` on `executor` (the pool, or the `la_api`
+/// transaction of an API write); the role of the item when there is one.
+pub(crate) async fn set_own_recommendation_status<'e, DB, E>(
+    executor: E,
+    viewer: UserId,
+    role: Role,
+    id: uuid::Uuid,
+    status: StoredStatus,
+    at: DateTime<Utc>,
+    bind: Binder<DB>,
+) -> Result<Option<Role>, StoreError>
+where
+    DB: Database,
+    E: Executor<'e, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let updated = fetch_optional(
+        executor,
+        "UPDATE recommendation_state SET status = $3, updated_at = $4 \
+         WHERE id = $1 AND user_id = $2 AND role = $5 RETURNING role",
+        vec![
+            Value::Uuid(Some(id)),
+            Value::Uuid(Some(viewer.0)),
+            Value::Text(Some(status.as_str().to_owned())),
+            Value::Ts(Some(at)),
+            Value::Text(Some(role.as_str().to_owned())),
+        ],
+        bind,
+        |c| c.text(),
+    )
+    .await?;
+    Ok(updated.map(|_| role))
+}
+
 /// Implements `RecommendationStateStore` for an adapter with a `pool` field and `bind`.
 macro_rules! recommendation_state_store {
     ($store:ty) => {
@@ -273,6 +322,22 @@ macro_rules! recommendation_state_store {
                     &self.pool, viewer, id, status, at, bind,
                 )
                 .await
+            }
+
+            async fn set_own_recommendation_status(
+                &self,
+                viewer: &la_app::ports::ReadContext,
+                id: uuid::Uuid,
+                status: la_domain::analytics::predictive::recommendations::StoredStatus,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Option<la_domain::Role>, la_app::ports::StoreError> {
+                match viewer.role {
+                    Some(role) => {
+                        self.set_recommendation_status_as(viewer, role, id, status, at)
+                            .await
+                    }
+                    None => Ok(None),
+                }
             }
         }
     };

@@ -135,6 +135,50 @@ impl SqliteStore {
     ) -> Result<Option<la_app::results::StoredResult>, StoreError> {
         la_app::ports::ResultStore::get_result(self, key).await
     }
+
+    /// The plain read of [`la_app::ports::JobStore::get_job_for`] (no row-level security).
+    async fn get_job_as(
+        &self,
+        _reader: &ReadContext,
+        id: uuid::Uuid,
+    ) -> Result<Option<Job>, StoreError> {
+        crate::jobs::job_by_id(&self.pool, id, bind).await
+    }
+
+    /// The plain write of [`la_app::ports::PreferenceStore::set_own_preferences`]: nothing
+    /// refuses it here.
+    async fn set_preferences_as(
+        &self,
+        writer: &ReadContext,
+        preferences: Preferences,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        crate::preferences::set_preferences(&self.pool, writer.user_id, preferences, at, bind)
+            .await
+            .map(|()| true)
+    }
+
+    /// The plain write of
+    /// [`la_app::ports::RecommendationStateStore::set_own_recommendation_status`].
+    async fn set_recommendation_status_as(
+        &self,
+        viewer: &ReadContext,
+        role: la_domain::Role,
+        id: uuid::Uuid,
+        status: la_domain::analytics::predictive::recommendations::StoredStatus,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<la_domain::Role>, StoreError> {
+        crate::preferences::set_own_recommendation_status(
+            &self.pool,
+            viewer.user_id,
+            role,
+            id,
+            status,
+            at,
+            bind,
+        )
+        .await
+    }
 }
 
 #[async_trait]

@@ -5,11 +5,15 @@
 //! transaction-locally; the policies then decide what is visible, whatever the HTTP layer
 //! let through. The required cases of data.md 4.3 are checked both through that port and in
 //! plain SQL as `la_api`. On SQLite (no row-level security) the same port is the plain read,
-//! and the test pins that documented behaviour instead.
+//! and the test pins that documented behaviour instead. The job reads (J1, J2) and the
+//! API's own-row writes (G5 preferences, P4 recommendation statuses) go through `la_api`
+//! the same way.
 
 use chrono::{TimeZone, Utc};
-use la_app::ports::{ReadContext, Store};
+use la_app::ports::{Coalesce, NewJob, Preferences, ReadContext, Store};
 use la_app::results::{JsonDocument, ResultKey, ResultStatus, StoredResult, SubjectType};
+use la_domain::analytics::predictive::recommendations::{RecommendationState, StoredStatus};
+use la_domain::jobs::JobType;
 use la_domain::{OrgId, Role, UserId};
 use la_storage::Database;
 use la_storage::testing::TestDatabase;
@@ -373,4 +377,231 @@ async fn la_api_sees_only_what_the_policies_allow() {
         .await
         .unwrap();
     assert_eq!(owner_sees, 8);
+}
+
+/// A public job (a manual refresh) owned by `owner`.
+fn job_of(owner: Uuid, now: chrono::DateTime<Utc>) -> NewJob {
+    let mut job = la_app::jobs::new_job(JobType::ManualAnalyticsRefresh, now);
+    job.user_id = Some(UserId(owner));
+    job.coalesce_key = Some(format!("test:{owner}"));
+    job
+}
+
+fn state(id: Uuid, rule: &str, at: chrono::DateTime<Utc>) -> RecommendationState {
+    RecommendationState {
+        recommendation_id: id,
+        rule_id: rule.to_owned(),
+        target_id: "t".to_owned(),
+        status: StoredStatus::New,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// The status stored for item `id` (read as the owner).
+async fn stored_status(store: &Arc<dyn Store>, id: Uuid) -> StoredStatus {
+    store
+        .recommendation_states()
+        .await
+        .unwrap()
+        .into_values()
+        .flatten()
+        .find(|s| s.recommendation_id == id)
+        .expect("seeded item")
+        .status
+}
+
+/// J1/J2's job read, G5's preference write and P4's status write go through `la_api` on
+/// PostgreSQL like the result reads: the `jobs`, `user_preferences` and
+/// `recommendation_state` policies of migration 0007 decide, whatever the HTTP layer let
+/// through.
+#[tokio::test]
+async fn job_reads_and_own_writes_pass_row_level_security() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let store = db.store();
+    let jobs = db.jobs();
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
+    seed(&test_db.url, &store).await;
+    if matches!(db, Database::Sqlite(_)) {
+        // No row-level security: the job read is plain, whoever asks (the HTTP checks and
+        // the service's `visible_to` guard it). No people are seeded here (see `seed`), so
+        // the job has no owner.
+        let mut job = job_of(ALICE, now);
+        job.user_id = None;
+        jobs.enqueue(&job, Coalesce::PendingOnly).await.unwrap();
+        let bob = reader(BOB, Some(ORG_A), Some(Role::Learner));
+        assert!(jobs.get_job_for(&bob, job.id).await.unwrap().is_some());
+        return;
+    }
+    let (alices_job, carols_job) = (job_of(ALICE, now), job_of(CAROL, now));
+    for job in [&alices_job, &carols_job] {
+        jobs.enqueue(job, Coalesce::PendingOnly).await.unwrap();
+    }
+
+    // Jobs: one's own in any held role; another user's is invisible although its id is
+    // known; a platform admin sees both; a role not held, an inactive user or no role: none.
+    let cases = [
+        (
+            "own job, learner",
+            reader(ALICE, Some(ORG_A), Some(Role::Learner)),
+            true,
+            false,
+        ),
+        (
+            "own job, trainer",
+            reader(ALICE, Some(ORG_A), Some(Role::Trainer)),
+            true,
+            false,
+        ),
+        (
+            "another user's job",
+            reader(BOB, Some(ORG_A), Some(Role::Learner)),
+            false,
+            false,
+        ),
+        (
+            "another org's user",
+            reader(CAROL, Some(ORG_B), Some(Role::Learner)),
+            false,
+            true,
+        ),
+        (
+            "a platform admin",
+            reader(PAT, Some(ORG_A), Some(Role::PlatformAdmin)),
+            true,
+            true,
+        ),
+        (
+            "a role not held",
+            reader(ALICE, Some(ORG_A), Some(Role::OrgAdmin)),
+            false,
+            false,
+        ),
+        ("no role", reader(ALICE, Some(ORG_A), None), false, false),
+    ];
+    for (case, context, sees_alices, sees_carols) in cases {
+        let alices = jobs.get_job_for(&context, alices_job.id).await.unwrap();
+        let carols = jobs.get_job_for(&context, carols_job.id).await.unwrap();
+        assert_eq!(
+            (alices.is_some(), carols.is_some()),
+            (sees_alices, sees_carols),
+            "{case}"
+        );
+    }
+    assert_eq!(
+        jobs.get_job_for(
+            &reader(ALICE, Some(ORG_A), Some(Role::Learner)),
+            alices_job.id
+        )
+        .await
+        .unwrap()
+        .map(|j| j.user_id),
+        Some(Some(UserId(ALICE)))
+    );
+
+    // Preferences: one's own row is written; with a context the policies reject (a role not
+    // held, an inactive user) nothing is written and the port says so.
+    let choices = Preferences {
+        opt_out_leaderboards: true,
+        share_achievements: false,
+    };
+    let alice = reader(ALICE, Some(ORG_A), Some(Role::Learner));
+    assert!(
+        store
+            .set_own_preferences(&alice, choices, now)
+            .await
+            .unwrap()
+    );
+    // Again: the upsert's update path passes the policies too.
+    assert!(
+        store
+            .set_own_preferences(&alice, choices, now)
+            .await
+            .unwrap()
+    );
+    for refused in [
+        reader(BOB, Some(ORG_A), Some(Role::OrgAdmin)),
+        reader(DAVE, Some(ORG_A), Some(Role::Learner)),
+    ] {
+        assert!(
+            !store
+                .set_own_preferences(&refused, choices, now)
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(
+        store.leaderboard_opt_outs().await.unwrap(),
+        vec![UserId(ALICE)],
+        "only Alice's row was written"
+    );
+
+    // Recommendation statuses: only the viewer's own item of the active role changes.
+    let (learner_item, trainer_item, bobs_item) = (
+        Uuid::from_u128(0x1001),
+        Uuid::from_u128(0x1002),
+        Uuid::from_u128(0x1003),
+    );
+    store
+        .write_recommendation_states(&[
+            (
+                UserId(ALICE),
+                Role::Learner,
+                state(learner_item, "learner.a", now),
+            ),
+            (
+                UserId(ALICE),
+                Role::Trainer,
+                state(trainer_item, "trainer.a", now),
+            ),
+            (
+                UserId(BOB),
+                Role::Learner,
+                state(bobs_item, "learner.a", now),
+            ),
+        ])
+        .await
+        .unwrap();
+    let saved = StoredStatus::Saved;
+    // Alice as learner: her trainer item and Bob's item are not hers to change.
+    for other in [trainer_item, bobs_item] {
+        assert_eq!(
+            store
+                .set_own_recommendation_status(&alice, other, saved, now)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(stored_status(&store, other).await, StoredStatus::New);
+    }
+    // The policies alone refuse an invalid context although user and role match the item:
+    // a token naming another organisation.
+    let alice_elsewhere = reader(ALICE, Some(ORG_B), Some(Role::Learner));
+    assert_eq!(
+        store
+            .set_own_recommendation_status(&alice_elsewhere, learner_item, saved, now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(stored_status(&store, learner_item).await, StoredStatus::New);
+    assert_eq!(
+        store
+            .set_own_recommendation_status(&alice, learner_item, saved, now)
+            .await
+            .unwrap(),
+        Some(Role::Learner)
+    );
+    assert_eq!(stored_status(&store, learner_item).await, saved);
+    // A platform admin does not decide for others.
+    let pat = reader(PAT, Some(ORG_A), Some(Role::PlatformAdmin));
+    assert_eq!(
+        store
+            .set_own_recommendation_status(&pat, bobs_item, saved, now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(stored_status(&store, bobs_item).await, StoredStatus::New);
 }

@@ -503,7 +503,7 @@ fn trainer_results(
         snapshot.now,
         &clock,
     );
-    let course_signals = role_advice::course_signals(&cohorts, catalog, &clock);
+    let course_signals = role_advice::course_signals(&cohorts, catalog, &clock, start);
     let trainers: Vec<&LearnerRecord> = inputs
         .records
         .iter()

@@ -7,9 +7,11 @@
 //!   `at_risk_students` and `retry_heavy_pairs_pct` from
 //!   [`recommendations::trainer_course_signals`] (AS-004.15 at the batch instant, UTC
 //!   calendar like the other trainer analytics); `problem_modules` = the AS-002.8 drop-off
-//!   points of the stored T2 output flagged `isProblemArea`; `effect_size_by_type` is left
-//!   empty (AS-001.6's trainer scope gives effect sizes per item, not per content type, so
-//!   the "convert formats" rule is not fed yet).
+//!   points of the stored T2 output flagged `isProblemArea`; `effect_size_by_type` from
+//!   [`content_effectiveness::course_effect_size_by_type`] over the course's cohort and
+//!   items in the batch window `[now - window, now)` (one pre/post pair per learner and
+//!   type, types with >= K learners; the "convert formats" rule then fires per
+//!   [`recommendations::format_gap`]).
 //! - Trainer negative themes (AS-002.10): the reviews of the taught courses created in the
 //!   batch window with a rating <= 2, counted by tag (as AS-002.10's negative themes); when
 //!   no such review has a tag, the negative keywords of the window's reviews. `mentions` =
@@ -26,10 +28,11 @@ use chrono::{DateTime, Utc};
 use la_domain::UserId;
 use la_domain::analytics::common::Clock;
 use la_domain::analytics::input::{Catalog, LearnerRecord, OrgRecord};
+use la_domain::analytics::learner::content_effectiveness::{self, ContentFilters};
 use la_domain::analytics::org::{learning_culture, strategic_alignment, team_analytics};
 use la_domain::analytics::predictive::recommendations::{
     self, GroupEngagementSignal, OrgSignals, ProblemModuleSignal, SkillCoverageSignal, ThemeSignal,
-    TrainerCourseSignals, TrainerSignals,
+    TrainerCourseSignals, TrainerSignals, TypeEffectSignal,
 };
 use la_domain::analytics::trainer::cohort::{self, CourseCohort, TrainerCourses};
 use la_domain::analytics::trainer::course_health::CourseHealth;
@@ -41,24 +44,52 @@ use std::collections::BTreeMap;
 /// Reviews at or below this rating are negative (AS-002.10).
 const NEGATIVE_RATING: i32 = 2;
 
-/// The record-based signals of every course, built once per batch (courses in parallel).
+/// The record-based signals of every course, built once per batch (courses in parallel);
+/// content effect sizes over the interactions started in `[window_start, clock.now)`.
 pub(crate) fn course_signals(
     cohorts: &BTreeMap<CourseId, CourseCohort<'_>>,
     catalog: &Catalog,
     clock: &Clock,
+    window_start: DateTime<Utc>,
 ) -> BTreeMap<CourseId, TrainerCourseSignals> {
     let list: Vec<&CourseCohort<'_>> = cohorts.values().collect();
     list.par_iter()
         .map(|c| {
-            let signals = recommendations::trainer_course_signals(
+            let mut signals = recommendations::trainer_course_signals(
                 c.course,
                 c.members.iter().map(|m| m.record),
                 catalog,
                 clock,
             );
+            signals.effect_size_by_type = type_effect_sizes(c, catalog, window_start, clock.now);
             (c.course.id, signals)
         })
         .collect()
+}
+
+/// AS-001.6 effect sizes per content type of the course's items over its cohort.
+fn type_effect_sizes(
+    cohort: &CourseCohort<'_>,
+    catalog: &Catalog,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<TypeEffectSignal> {
+    let filters = ContentFilters {
+        course_id: Some(cohort.course.id),
+        ..ContentFilters::new(start, end)
+    };
+    content_effectiveness::course_effect_size_by_type(
+        cohort.course,
+        cohort.members.iter().map(|m| m.record),
+        catalog,
+        &filters,
+    )
+    .into_iter()
+    .map(|t| TypeEffectSignal {
+        content_type: t.content_type,
+        effect_size: t.effect_size,
+    })
+    .collect()
 }
 
 /// AS-002.8 problem modules per course of a trainer's T2 output.

@@ -2,7 +2,7 @@
 
 use super::{RefreshRequest, Viewer, refresh_subject, request_refresh, visible_to};
 use crate::analytics::names;
-use crate::ports::{CancelOutcome, Enqueued, Job, JobStore, Store, StoreError};
+use crate::ports::{CancelOutcome, Enqueued, Job, JobStore, ReadContext, Store, StoreError};
 use chrono::{DateTime, Utc};
 use la_domain::jobs::JobType;
 use la_domain::{Role, UserId};
@@ -100,23 +100,33 @@ impl JobsService {
         .await?)
     }
 
-    /// A job as `viewer` may see it; anything invisible is `NotFound`.
-    pub async fn get(&self, id: Uuid, viewer: Viewer) -> Result<Job, JobsError> {
+    /// A job as `viewer` may see it; anything invisible is `NotFound`. The read runs as
+    /// `reader` ([`JobStore::get_job_for`]: row-level security on PostgreSQL), and the
+    /// service's own rule ([`visible_to`]) applies on top, so both must let the job through.
+    pub async fn get(
+        &self,
+        id: Uuid,
+        viewer: Viewer,
+        reader: &ReadContext,
+    ) -> Result<Job, JobsError> {
         self.jobs
-            .get_job(id)
+            .get_job_for(reader, id)
             .await?
             .filter(|job| visible_to(job, viewer))
             .ok_or(JobsError::NotFound)
     }
 
-    /// Cancels a pending job `viewer` may see.
+    /// Cancels a pending job `viewer` may see (seen through [`JobsService::get`]). The
+    /// cancellation itself is the queue's write, as the table owner: `la_api` may only read
+    /// `jobs` (migration 0007).
     pub async fn cancel(
         &self,
         id: Uuid,
         viewer: Viewer,
+        reader: &ReadContext,
         now: DateTime<Utc>,
     ) -> Result<Job, JobsError> {
-        self.get(id, viewer).await?;
+        self.get(id, viewer, reader).await?;
         match self.jobs.cancel_job(id, now).await? {
             CancelOutcome::Cancelled(job) => Ok(job),
             CancelOutcome::NotCancellable(_) => Err(JobsError::NotCancellable),

@@ -314,7 +314,10 @@ async fn every_protected_route_refuses_whom_it_must_and_serves_its_owner() {
                     (400, Some("VALIDATION_ERROR")),
                 )
                 .await;
-            // A platform admin reaches any subject; an unknown one is 404.
+            // A platform admin reaches any subject; an unknown one is 404. Decision 17's
+            // writes (P4, G5) are own-user only, for platform admins too.
+            let own_user_only = matches!(spec.id, "P4" | "G5");
+            let forbidden = (403, Some("FORBIDDEN"));
             matrix
                 .expect(
                     spec,
@@ -322,7 +325,11 @@ async fn every_protected_route_refuses_whom_it_must_and_serves_its_owner() {
                     &other_path,
                     Some(&users.platform_admin.token),
                     Some("platform-admin"),
-                    success(spec),
+                    if own_user_only {
+                        forbidden
+                    } else {
+                        success(spec)
+                    },
                 )
                 .await;
             matrix
@@ -332,7 +339,11 @@ async fn every_protected_route_refuses_whom_it_must_and_serves_its_owner() {
                     &path_for(spec, &uuid::Uuid::new_v4().to_string()),
                     Some(&users.platform_admin.token),
                     Some("platform-admin"),
-                    (404, Some("NOT_FOUND")),
+                    if own_user_only {
+                        forbidden
+                    } else {
+                        (404, Some("NOT_FOUND"))
+                    },
                 )
                 .await;
         }

@@ -103,5 +103,20 @@ async fn preferences_are_validated_and_owned() {
     )
     .await;
     assert_eq!((status, body["error"].as_str()), (403, Some("FORBIDDEN")));
+
+    // Own-user only (decision 17), for a platform admin too.
+    let admin = app.login("platformadmin@demo.local").await;
+    let response = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/gamification/preferences/{}", learner.user_id),
+            Some(&admin.token),
+            Some("platform-admin"),
+        )
+        .json(&json!({"optOutLeaderboards": true, "shareAchievements": true}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 403);
     app.stop().await;
 }

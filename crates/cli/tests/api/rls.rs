@@ -3,6 +3,7 @@
 //! as the caller. A token whose claims no longer match the directory (here: the user has moved
 //! to another organisation since logging in) passes the HTTP checks, which trust the signed
 //! claims, but the database shows it nothing: 403, and the organisation is not recomputed.
+//! Job status (J1) and the preference write (G5) go through the same policies.
 
 use crate::helpers::{SpawnOptions, spawn_app_with, status_and_code};
 use la_storage::Database;
@@ -22,6 +23,50 @@ async fn the_database_refuses_what_a_stale_token_still_claims() {
     };
     let (status, _) = status_and_code(read("velocity").await.unwrap()).await;
     assert_eq!(status, 200, "the learner reads their own analytics");
+    // A job of theirs (J1 reads it through the policies too).
+    let queued: serde_json::Value = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/analytics/refresh",
+            Some(&learner.token),
+            Some("learner"),
+        )
+        .json(&serde_json::json!({
+            "userId": learner.user_id, "role": "learner", "analytics": ["velocity"]
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_id = queued["jobId"].as_str().expect("a queued job").to_owned();
+    let job_status = || {
+        app.request(
+            reqwest::Method::GET,
+            &format!("/api/v1/jobs/{job_id}"),
+            Some(&learner.token),
+            None,
+        )
+        .send()
+    };
+    let put_preferences = || {
+        app.request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/gamification/preferences/{}", learner.user_id),
+            Some(&learner.token),
+            Some("learner"),
+        )
+        .json(&serde_json::json!({"optOutLeaderboards": false, "shareAchievements": true}))
+        .send()
+    };
+    let (status, _) = status_and_code(job_status().await.unwrap()).await;
+    assert_eq!(
+        status, 200,
+        "J1 without a role header: the caller's own job"
+    );
+    let (status, _) = status_and_code(put_preferences().await.unwrap()).await;
+    assert_eq!(status, 200, "G5: the caller's own preferences");
 
     let Database::Postgres(pg) = &app.database else {
         // SQLite has no row-level security: the HTTP checks alone guard it, and they trust the
@@ -46,5 +91,15 @@ async fn the_database_refuses_what_a_stale_token_still_claims() {
         (status, code.as_deref()),
         (403, Some("FORBIDDEN")),
         "the claims name an organisation the user no longer belongs to"
+    );
+    // The job read and the preference write go through the policies as well: the job is
+    // not found, the write refused.
+    let (status, _) = status_and_code(job_status().await.unwrap()).await;
+    assert_eq!(status, 404, "J1 reads the job as la_api");
+    let (status, code) = status_and_code(put_preferences().await.unwrap()).await;
+    assert_eq!(
+        (status, code.as_deref()),
+        (403, Some("FORBIDDEN")),
+        "G5 writes as la_api"
     );
 }

@@ -1,11 +1,15 @@
 //! AS-004.17 for trainers and org admins in the T5 and O5 overviews (spec README: "T5 and O5
-//! add the trainer and organisation recommendations"), and O4's `includeWorkers`.
+//! add the trainer and organisation recommendations"), and O4's `includeWorkers`. The
+//! "convert formats" trainer rule is fed from AS-001.6 effect sizes per content type.
 
 use crate::helpers::{Session, SpawnOptions, TestApp, spawn_app_with};
+use la_app::analytics::batch::{BatchOptions, run_batch};
 use la_app::analytics::load::load_platform;
 use la_domain::analytics::Clock;
+use la_domain::analytics::Window;
 use la_domain::analytics::predictive::drop_off;
 use la_domain::model::EnrollmentStatus;
+use la_domain::model::{DataSource, Dataset, Provenance};
 use la_domain::{OrgId, UserId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -426,5 +430,194 @@ async fn drop_off_risk_takes_a_course_id() {
     )
     .await;
     assert_eq!(status, 403);
+    app.stop().await;
+}
+
+/// A course of the demo trainer whose video module teaches far more than its article module
+/// (AS-001.6 effect sizes per content type), taken by `learners`; `now` = the batch instant.
+fn format_gap_course(
+    trainer: UserId,
+    org: Option<OrgId>,
+    learners: &[UserId],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Dataset {
+    use la_domain::ids::{AssessmentId, AttemptId, ContentId, CourseId, EnrollmentId, ModuleId};
+    use la_domain::model::*;
+    let id = |tag: &str| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, tag.as_bytes());
+    let days_ago = |d: i64| now - chrono::Duration::days(d);
+    let course = CourseId(id("gap-course"));
+    let mut data = Dataset {
+        courses: vec![Course {
+            id: course,
+            external_id: None,
+            title: "Formats Compared".into(),
+            category: "tech".into(),
+            owner_org_id: org,
+            trainer_ids: vec![trainer],
+            is_active: true,
+            created_at: days_ago(200),
+            updated_at: days_ago(10),
+            estimated_duration_weeks: Some(4.0),
+            target_completion_rate: None,
+            issues_certificate: false,
+            taught_skills: vec![],
+        }],
+        ..Dataset::default()
+    };
+    // Module 0 is taught by a video, module 1 by an article; each has a pre and a post.
+    for (m, content_type) in [ContentType::Video, ContentType::Article]
+        .into_iter()
+        .enumerate()
+    {
+        let module = ModuleId(id(&format!("gap-module-{m}")));
+        data.modules.push(Module {
+            id: module,
+            course_id: course,
+            order: m as i32 + 1,
+            name: format!("Part {m}"),
+            estimated_hours: Some(2.0),
+            topic_id: None,
+            skill_ids: vec![],
+        });
+        for kind in [AssessmentKind::Pre, AssessmentKind::Post] {
+            data.assessments.push(Assessment {
+                id: AssessmentId(id(&format!("gap-{m}-{}", kind.as_str()))),
+                course_id: Some(course),
+                module_id: Some(module),
+                kind,
+                max_score: 100.0,
+                pass_threshold: None,
+                required: false,
+                topic_id: None,
+                skill_ids: vec![],
+                due_at: None,
+            });
+        }
+        data.content_items.push(ContentItem {
+            id: ContentId(id(&format!("gap-item-{m}"))),
+            external_id: None,
+            course_id: Some(course),
+            module_id: Some(module),
+            title: format!("{} of part {m}", content_type.as_str()),
+            content_type,
+            creation_method: CreationMethod::Manual,
+            created_by: Some(trainer),
+            created_at: days_ago(100),
+            owner_org_id: org,
+        });
+    }
+    for (i, learner) in learners.iter().enumerate() {
+        data.enrollments.push(Enrollment {
+            id: EnrollmentId(id(&format!("gap-enrollment-{learner}"))),
+            user_id: *learner,
+            course_id: course,
+            enrolled_at: days_ago(20),
+            status: EnrollmentStatus::Active,
+            progress_pct: 50.0,
+            completed_at: None,
+            last_activity_at: Some(days_ago(2)),
+            assignment_type: AssignmentType::Voluntary,
+            due_date: None,
+        });
+        // Video: pre 50, post 80 or 90 (gains 30, 40: d = 35 / 5 = 7); article: pre 50,
+        // post 50 or 60 (gains 0, 10: d = 5 / 5 = 1).
+        let bump = if i % 2 == 0 { 0.0 } else { 10.0 };
+        for (m, post) in [(0, 80.0 + bump), (1, 50.0 + bump)] {
+            data.content_interactions.push(ContentInteraction {
+                user_id: *learner,
+                content_id: ContentId(id(&format!("gap-item-{m}"))),
+                started_at: days_ago(6),
+                last_interaction_at: days_ago(6),
+                duration_seconds: 1200.0,
+                progress_pct: 100.0,
+                completed: true,
+                completed_at: Some(days_ago(6)),
+            });
+            for (kind, score, day) in [("pre", 50.0, 7), ("post", post, 5)] {
+                data.assessment_attempts.push(AssessmentAttempt {
+                    id: AttemptId(id(&format!("gap-attempt-{learner}-{m}-{kind}"))),
+                    assessment_id: AssessmentId(id(&format!("gap-{m}-{kind}"))),
+                    user_id: *learner,
+                    attempt_no: 1,
+                    started_at: days_ago(day) - chrono::Duration::minutes(20),
+                    submitted_at: days_ago(day),
+                    duration_minutes: 20.0,
+                    score,
+                    max_score: 100.0,
+                    passed: score >= 70.0,
+                    question_results: None,
+                });
+            }
+        }
+    }
+    data
+}
+
+#[tokio::test]
+async fn trainer_overview_asks_to_convert_the_weaker_format_of_a_course() {
+    let app = spawn_app_with(SpawnOptions::demo()).await;
+    let trainer = app.login("trainer@demo.local").await;
+    let store = app.database.store();
+    let inputs = load_platform(store.as_ref(), |_, _| {})
+        .await
+        .expect("inputs");
+    let me = UserId(uuid::Uuid::parse_str(&trainer.user_id).unwrap());
+    let org = inputs.record(me).expect("the demo trainer").user.org_id;
+    // K = 10 learners with pre/post pairs per type make the types' effect sizes shown.
+    let learners: Vec<UserId> = inputs
+        .records
+        .iter()
+        .filter(|r| r.id() != me && r.user.is_active)
+        .map(|r| r.id())
+        .take(12)
+        .collect();
+    assert_eq!(learners.len(), 12, "the demo has enough learners");
+    let now = chrono::Utc::now();
+    store
+        .write_dataset(
+            &format_gap_course(me, org, &learners, now),
+            Provenance {
+                source: DataSource::Push,
+                synced_at: now,
+            },
+        )
+        .await
+        .expect("the course is stored");
+    run_batch(
+        store.clone(),
+        BatchOptions {
+            now,
+            window: Window::Days30,
+            org: None,
+        },
+        |_| {},
+    )
+    .await
+    .expect("batch");
+
+    let path = format!("/api/v1/trainer/analytics/overview/{}", trainer.user_id);
+    let (status, body) = get(&app, &path, &trainer, "trainer").await;
+    assert_eq!(status, 200, "{body}");
+    let ongoing = body["data"]["recommendations"]["recommendations"]["ongoing"]
+        .as_array()
+        .expect("ongoing")
+        .clone();
+    let converts: Vec<&Value> = ongoing
+        .iter()
+        .filter(|i| i["category"] == "content_format")
+        .filter(|i| i["action"].as_str().unwrap().contains("Formats Compared"))
+        .collect();
+    assert_eq!(converts.len(), 1, "{ongoing:?}");
+    let item = converts[0];
+    assert_eq!(
+        item["action"],
+        "Convert article content in Formats Compared to video"
+    );
+    assert_eq!(
+        item["reason"],
+        "video content has an effect size of 7, against 1 for article."
+    );
+    assert_eq!(item["source"], "AS-001.6");
+    assert_eq!(item["bucket"], "ongoing");
     app.stop().await;
 }

@@ -152,7 +152,9 @@ pub async fn refresh(
         user_id: la_domain::UserId(caller.user_id()),
         platform_admin: true,
     };
-    let job = jobs.get(enqueued.id(), viewer).await?;
+    let job = jobs
+        .get(enqueued.id(), viewer, &caller.read_context())
+        .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RefreshQueued {
@@ -228,7 +230,9 @@ pub async fn status(
     Path(job_id): Path<String>,
 ) -> Result<Json<JobBody>, ApiError> {
     let id = parse_id("jobId", &job_id)?;
-    let job = service(&state)?.get(id, viewer(&caller)).await?;
+    let job = service(&state)?
+        .get(id, viewer(&caller), &caller.read_context_or_lowest_role())
+        .await?;
     Ok(Json(JobBody::new(job)))
 }
 
@@ -240,7 +244,12 @@ pub async fn cancel(
 ) -> Result<Json<JobBody>, ApiError> {
     let id = parse_id("jobId", &job_id)?;
     let job = service(&state)?
-        .cancel(id, viewer(&caller), Utc::now())
+        .cancel(
+            id,
+            viewer(&caller),
+            &caller.read_context_or_lowest_role(),
+            Utc::now(),
+        )
         .await?;
     Ok(Json(JobBody::new(job)))
 }

@@ -12,7 +12,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use la_app::ports::Preferences;
 use la_app::preferences::PreferenceError;
-use la_domain::UserId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -55,6 +54,7 @@ pub async fn put(
 ) -> Result<Response, ApiError> {
     let user = parse_id("userId", &raw)?;
     caller.check_ownership(user)?;
+    caller.check_own_user(user)?;
     let body: PreferencesBody = parse_body(&headers, &body)?;
     let mut errors = FieldErrors::default();
     let opt_out = boolean(
@@ -74,7 +74,7 @@ pub async fn put(
     let stored = state
         .preferences
         .set(
-            UserId(user),
+            &caller.read_context(),
             Preferences {
                 opt_out_leaderboards,
                 share_achievements,
@@ -85,6 +85,7 @@ pub async fn put(
             PreferenceError::UnknownUser | PreferenceError::UnknownRecommendation => {
                 ApiError::NotFound
             }
+            PreferenceError::Refused => ApiError::Forbidden,
             PreferenceError::Store(e) => ApiError::from(e),
         })?;
     // Leaderboards built from now on leave the user out (or take them back).

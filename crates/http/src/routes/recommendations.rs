@@ -12,7 +12,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use la_app::preferences::PreferenceError;
-use la_domain::UserId;
 use la_domain::analytics::predictive::recommendations::StoredStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -41,6 +40,7 @@ pub async fn patch(
     let user = parse_id("userId", &raw_user)?;
     let id = parse_id("recommendationId", &raw_id)?;
     caller.check_ownership(user)?;
+    caller.check_own_user(user)?;
     let body: StatusBody = parse_body(&headers, &body)?;
     let status = match body.status.as_ref().and_then(Value::as_str) {
         Some("saved") => StoredStatus::Saved,
@@ -55,12 +55,13 @@ pub async fn patch(
     };
     let change = state
         .preferences
-        .set_recommendation_status(UserId(user), id, status)
+        .set_recommendation_status(&caller.read_context(), id, status)
         .await
         .map_err(|e| match e {
             PreferenceError::UnknownUser | PreferenceError::UnknownRecommendation => {
                 ApiError::NotFound
             }
+            PreferenceError::Refused => ApiError::Forbidden,
             PreferenceError::Store(e) => ApiError::from(e),
         })?;
     for key in &change.patched {

@@ -52,6 +52,10 @@
 //! - [`Analysis::InsufficientData`] when the trainer has no course or nobody interacted
 //!   with the content in the range.
 //!
+//! - Per content type of one course ([`course_effect_size_by_type`], for AS-004.17's
+//!   "convert formats" trainer rule): paired Cohen's d over one (pre, post) pair per learner
+//!   and type, types with >= K such learners.
+//!
 //! # Org scope ([`compute_org`])
 //! The organisation's members (and records whose user belongs to it); any content they
 //! used.
@@ -83,7 +87,7 @@ use crate::analytics::common::{K, mean, paired_cohens_d, pct, pearson, round_dp}
 use crate::analytics::privacy::Guarded;
 use crate::analytics::{Analysis, Catalog, Clock, LearnerRecord, OrgRecord, Window};
 use crate::ids::{ContentId, CourseId, ModuleId, UserId};
-use crate::model::{AssessmentKind, ContentItem, ContentType, CreationMethod};
+use crate::model::{AssessmentKind, ContentItem, ContentType, Course, CreationMethod};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -595,6 +599,80 @@ pub fn compute_trainer(
         flagged_low_effectiveness_content: flagged,
         insights,
     })
+}
+
+/// The effect size of one content type in one course (feeds AS-004.17's "convert formats"
+/// trainer rule, see [`course_effect_size_by_type`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeEffectSize {
+    pub content_type: ContentType,
+    /// Paired Cohen's d over the learners' (pre, post) pairs of the type, 2 dp.
+    pub effect_size: f64,
+    /// Learners with a pair for the type (>= K, else the type is left out).
+    pub learners: usize,
+}
+
+/// Per content type of `course`'s items (after `filters`), the paired Cohen's d of its
+/// learners' pre/post pairs, with the attribution of the trainer scope **(decided here;
+/// the spec names "effect sizes of types" without defining them)**:
+/// - a learner's pair for a type = (mean pre, mean post) over the distinct modules where
+///   the learner consumed an item of the type and has a pre/post pair, so that each learner
+///   counts once per type and a module with many items of one type weighs as one;
+/// - the course's trainers are left out (as the trainer scope leaves the trainer out);
+/// - a type is listed only with >= K learners with a pair (the analytic's "aggregates need
+///   >= K learners per ... type"), in type order.
+pub fn course_effect_size_by_type<'a>(
+    course: &Course,
+    learners: impl IntoIterator<Item = &'a LearnerRecord>,
+    catalog: &Catalog,
+    filters: &ContentFilters,
+) -> Vec<TypeEffectSize> {
+    let in_scope = |item: &ContentItem| {
+        filters.admits(item, catalog) && item_course(item, catalog) == Some(course.id)
+    };
+    let mut pairs_by_type: BTreeMap<ContentType, Vec<(f64, f64)>> = BTreeMap::new();
+    for record in learners
+        .into_iter()
+        .filter(|r| !course.trainer_ids.contains(&r.id()))
+    {
+        let usage = LearnerUse::gather(record, catalog, filters, &in_scope);
+        let mut modules_by_type: BTreeMap<ContentType, BTreeMap<ModuleId, (f64, f64)>> =
+            BTreeMap::new();
+        for (item, post, pre) in usage.scored() {
+            if let (Some(pre), Some(module)) = (pre, item.module_id) {
+                modules_by_type
+                    .entry(item.content_type)
+                    .or_default()
+                    .insert(module, (pre, post));
+            }
+        }
+        for (content_type, modules) in modules_by_type {
+            let pres: Vec<f64> = modules.values().map(|(pre, _)| *pre).collect();
+            let posts: Vec<f64> = modules.values().map(|(_, post)| *post).collect();
+            if let (Some(pre), Some(post)) = (mean(&pres), mean(&posts)) {
+                pairs_by_type
+                    .entry(content_type)
+                    .or_default()
+                    .push((pre, post));
+            }
+        }
+    }
+    pairs_by_type
+        .into_iter()
+        .filter_map(|(content_type, pairs)| {
+            let guarded = Guarded::new(pairs.len(), || {
+                paired_cohens_d(&pairs).map(|d| TypeEffectSize {
+                    content_type,
+                    effect_size: round_dp(d, 2),
+                    learners: pairs.len(),
+                })
+            });
+            match guarded {
+                Guarded::Shown(entry) => entry,
+                Guarded::Suppressed => None,
+            }
+        })
+        .collect()
 }
 
 fn trainer_insights(
@@ -1295,6 +1373,69 @@ mod tests {
             compute_trainer(uid(1), &small, &cat, &filters)
                 .ready()
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn course_effect_sizes_by_type_pair_each_learner_once_per_type() {
+        let cat = catalog();
+        let filters = ContentFilters::for_window(&clock(), Window::Days30);
+        // Ten learners read the video of module 2 (pre = the course pre, 40; post 40 or
+        // 50: deltas 0, 10 -> mean 5, sd_pop 5, d = 1.00) and the video of module 3 (same
+        // pre, post 40: delta 0); their video pair is the mean over both modules:
+        // (40, 40 or 45), deltas 0, 5 -> d = 2.5 / 2.5 = 1.00. Nine of them read the
+        // article of module 1 (pre 50, post 60 or 80: deltas 10, 30 -> d = 20 / 10 = 2.00).
+        let mut learners: Vec<LearnerRecord> = (0..10)
+            .map(|i| {
+                let mut r = learner(300 + i);
+                use_item(&mut r, 3, 100.0, true, 10.0, 10);
+                use_item(&mut r, 4, 100.0, true, 10.0, 10);
+                score(&mut r, 2, 40.0, 12);
+                score(&mut r, 12, if i % 2 == 0 { 40.0 } else { 50.0 }, 8);
+                score(&mut r, 13, 40.0, 8);
+                if i < 9 {
+                    use_item(&mut r, 2, 100.0, true, 10.0, 10);
+                    score(&mut r, 1, 50.0, 12);
+                    score(&mut r, 11, if i % 2 == 0 { 60.0 } else { 80.0 }, 8);
+                }
+                r.sort();
+                r
+            })
+            .collect();
+        // The trainer's own pairs are left out (a huge article gain would change d).
+        let mut me = learner(TRAINER);
+        use_item(&mut me, 2, 100.0, true, 10.0, 10);
+        score(&mut me, 1, 0.0, 12);
+        score(&mut me, 11, 100.0, 8);
+        me.sort();
+        learners.push(me);
+        let course1 = &cat.courses[&cid(1)];
+        let video = TypeEffectSize {
+            content_type: ContentType::Video,
+            effect_size: 1.0,
+            learners: 10,
+        };
+        // Nine article learners: the article type is hidden.
+        assert_eq!(
+            course_effect_size_by_type(course1, &learners, &cat, &filters),
+            vec![video.clone()]
+        );
+        // A tenth article learner (delta 30): deltas 10, 30 x5 -> mean 20, sd 10, d = 2.00.
+        let tenth = &mut learners[9];
+        use_item(tenth, 2, 100.0, true, 10.0, 10);
+        score(tenth, 1, 50.0, 12);
+        score(tenth, 11, 80.0, 8);
+        tenth.sort();
+        assert_eq!(
+            course_effect_size_by_type(course1, &learners, &cat, &filters),
+            vec![
+                video,
+                TypeEffectSize {
+                    content_type: ContentType::Article,
+                    effect_size: 2.0,
+                    learners: 10,
+                },
+            ]
         );
     }
 

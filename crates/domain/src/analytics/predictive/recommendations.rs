@@ -1395,6 +1395,33 @@ pub struct TrainerSignals {
     pub negative_themes: Vec<ThemeSignal>,
 }
 
+/// The spread of AS-001.6 effect sizes between a course's content types from which the
+/// "convert formats" rule fires.
+pub const FORMAT_EFFECT_SIZE_GAP: f64 = 0.3;
+
+/// The decision of the "convert formats" rule for one course: its (best, worst) content
+/// types when their effect sizes differ by >= [`FORMAT_EFFECT_SIZE_GAP`], else `None` (so
+/// never with fewer than two types). The difference is compared at 2 dp, the precision of
+/// the effect sizes, so that 0.70 against 0.40 fires although `0.7 - 0.4` is just below
+/// 0.3 in binary floating point **(decided here)**. Ties: the earlier type in type order is
+/// the best one and the worst one.
+pub fn format_gap(effects: &[TypeEffectSignal]) -> Option<(&TypeEffectSignal, &TypeEffectSignal)> {
+    let finite = || effects.iter().filter(|e| e.effect_size.is_finite());
+    let best = finite().max_by(|a, b| {
+        a.effect_size
+            .total_cmp(&b.effect_size)
+            .then(b.content_type.cmp(&a.content_type))
+    })?;
+    let worst = finite().min_by(|a, b| {
+        a.effect_size
+            .total_cmp(&b.effect_size)
+            .then(a.content_type.cmp(&b.content_type))
+    })?;
+    (best.content_type != worst.content_type
+        && round_dp(best.effect_size - worst.effect_size, 2) >= FORMAT_EFFECT_SIZE_GAP)
+        .then_some((best, worst))
+}
+
 /// Builder of the parts of a course's signals that come from the learners' records: the
 /// students at high/critical drop-off risk and the share of pairs needing 3+ attempts. The
 /// batch adds problem modules and effect sizes from AS-002.8 and AS-001.6. `learners` may be
@@ -1598,24 +1625,7 @@ pub fn compute_trainer(
         }
     }
     for s in &courses {
-        let effects: Vec<&TypeEffectSignal> = s
-            .effect_size_by_type
-            .iter()
-            .filter(|e| e.effect_size.is_finite())
-            .collect();
-        let best = effects.iter().copied().max_by(|a, b| {
-            a.effect_size
-                .total_cmp(&b.effect_size)
-                .then(b.content_type.cmp(&a.content_type))
-        });
-        let worst = effects.iter().copied().min_by(|a, b| {
-            a.effect_size
-                .total_cmp(&b.effect_size)
-                .then(a.content_type.cmp(&b.content_type))
-        });
-        if let (Some(best), Some(worst)) = (best, worst)
-            && best.effect_size - worst.effect_size >= 0.3
-        {
+        if let Some((best, worst)) = format_gap(&s.effect_size_by_type) {
             c.push(Candidate {
                 rule: rule::TRAINER_FORMATS,
                 target: s.course_id.to_string(),
@@ -2534,6 +2544,41 @@ mod tests {
         assert_eq!(quantile_without(&v, Some(0), 0.5), Some(3.0));
         assert_eq!(quantile_without(&v, Some(3), 0.5), Some(2.0));
         assert_eq!(quantile_without(&[5.0], Some(0), 0.5), None);
+    }
+
+    fn type_effect(content_type: ContentType, effect_size: f64) -> TypeEffectSignal {
+        TypeEffectSignal {
+            content_type,
+            effect_size,
+        }
+    }
+
+    #[test]
+    fn convert_formats_fires_from_a_gap_of_exactly_0_3() {
+        use ContentType::{Article, Podcast, Quiz, Video};
+        // 0.70 - 0.40 is 0.29999999999999993 in f64: still exactly 0.3 at 2 dp -> fires,
+        // with video the best and article the worst.
+        let effects = [type_effect(Article, 0.4), type_effect(Video, 0.7)];
+        let (best, worst) = format_gap(&effects).expect("a gap of 0.3 fires");
+        assert_eq!((best.content_type, worst.content_type), (Video, Article));
+        // 0.29 does not; the middle type of three does not matter.
+        let effects = [
+            type_effect(Article, 0.41),
+            type_effect(Quiz, 0.5),
+            type_effect(Video, 0.7),
+        ];
+        assert_eq!(format_gap(&effects), None);
+        // A negative worst type: 0.1 - (-0.2) = 0.3 fires.
+        let effects = [type_effect(Podcast, -0.2), type_effect(Quiz, 0.1)];
+        let (best, worst) = format_gap(&effects).expect("fires");
+        assert_eq!((best.content_type, worst.content_type), (Quiz, Podcast));
+        // A single type never fires, whatever its size; nor does nothing, nor a NaN.
+        assert_eq!(format_gap(&[type_effect(Video, 3.0)]), None);
+        assert_eq!(format_gap(&[]), None);
+        assert_eq!(
+            format_gap(&[type_effect(Video, 3.0), type_effect(Article, f64::NAN)]),
+            None
+        );
     }
 
     #[test]

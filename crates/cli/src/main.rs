@@ -91,6 +91,12 @@ struct SeedArgs {
     days: u32,
 }
 
+/// mimalloc instead of glibc's malloc: a cached analytics read allocates and frees many
+/// small buffers across threads, where glibc's arenas cost about a fifth of the server's
+/// time (measured with `perf`, see the README's load benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -308,13 +308,6 @@ pub struct Preferences {
 
 #[async_trait]
 pub trait PreferenceStore: Send + Sync {
-    /// Stores the user's choices (the user must exist).
-    async fn set_preferences(
-        &self,
-        user: UserId,
-        preferences: Preferences,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
     /// Every user who left the leaderboards (one query, for the batch and the snapshot).
     async fn leaderboard_opt_outs(&self) -> Result<Vec<UserId>, StoreError>;
     /// Stores the choices of `writer.user_id` as the API writes them: on PostgreSQL as the
@@ -354,15 +347,6 @@ pub trait RecommendationStateStore: Send + Sync {
         &self,
         states: &[ViewerRecommendationState],
     ) -> Result<(), StoreError>;
-    /// Sets the status of the viewer's item `id`; `None` when the viewer has no such item,
-    /// else the role it belongs to.
-    async fn set_recommendation_status(
-        &self,
-        viewer: UserId,
-        id: uuid::Uuid,
-        status: la_domain::analytics::predictive::recommendations::StoredStatus,
-        at: DateTime<Utc>,
-    ) -> Result<Option<la_domain::Role>, StoreError>;
     /// Sets the status of item `id` of `viewer.user_id` in `viewer.role` as the API writes
     /// it: on PostgreSQL as `la_api` under row-level security (migration 0007: own items of
     /// the active role only), SQLite plainly with the same user and role filter. `None` when

@@ -74,15 +74,6 @@ macro_rules! preference_store {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl la_app::ports::PreferenceStore for $store {
-            async fn set_preferences(
-                &self,
-                user: la_domain::UserId,
-                preferences: la_app::ports::Preferences,
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), la_app::ports::StoreError> {
-                crate::preferences::set_preferences(&self.pool, user, preferences, at, bind).await
-            }
-
             async fn leaderboard_opt_outs(
                 &self,
             ) -> Result<Vec<la_domain::UserId>, la_app::ports::StoreError> {
@@ -220,38 +211,6 @@ where
     tx.commit().await.map_err(store_error)
 }
 
-pub(crate) async fn set_recommendation_status<DB>(
-    pool: &Pool<DB>,
-    viewer: UserId,
-    id: uuid::Uuid,
-    status: StoredStatus,
-    at: DateTime<Utc>,
-    bind: Binder<DB>,
-) -> Result<Option<Role>, StoreError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'r> RowCursor<'r, DB::Row>: Cells,
-{
-    let role = fetch_optional(
-        pool,
-        "UPDATE recommendation_state SET status = $3, updated_at = $4 \
-         WHERE id = $1 AND user_id = $2 RETURNING role",
-        vec![
-            Value::Uuid(Some(id)),
-            Value::Uuid(Some(viewer.0)),
-            Value::Text(Some(status.as_str().to_owned())),
-            Value::Ts(Some(at)),
-        ],
-        bind,
-        |c| c.text(),
-    )
-    .await?;
-    role.map(|r| Role::parse_wire(&r).map_err(|_| StoreError::Other(format!("stored role `{r}`"))))
-        .transpose()
-}
-
 /// Sets the status of `viewer`'s item `id` in `role` on `executor` (the pool, or the `la_api`
 /// transaction of an API write); the role of the item when there is one.
 pub(crate) async fn set_own_recommendation_status<'e, DB, E>(
@@ -309,19 +268,6 @@ macro_rules! recommendation_state_store {
                 states: &[la_app::ports::ViewerRecommendationState],
             ) -> Result<(), la_app::ports::StoreError> {
                 crate::preferences::write_recommendation_states(&self.pool, states, bind).await
-            }
-
-            async fn set_recommendation_status(
-                &self,
-                viewer: la_domain::UserId,
-                id: uuid::Uuid,
-                status: la_domain::analytics::predictive::recommendations::StoredStatus,
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> Result<Option<la_domain::Role>, la_app::ports::StoreError> {
-                crate::preferences::set_recommendation_status(
-                    &self.pool, viewer, id, status, at, bind,
-                )
-                .await
             }
 
             async fn set_own_recommendation_status(

@@ -710,9 +710,13 @@ pub trait JobStore: Send + Sync {
         id: uuid::Uuid,
     ) -> Result<Option<Job>, StoreError>;
 
-    /// Cancels a pending job (`api.md` 2.10 J2).
-    async fn cancel_job(
+    /// Cancels a pending job (`api.md` 2.10 J2) as `canceller` may: on PostgreSQL the update
+    /// runs as `la_api` under row-level security (migration 0010: one's own pending jobs,
+    /// any pending job for a platform admin), so another user's job is `NotFound`; SQLite
+    /// writes plainly (the service's visibility rule is the guard there).
+    async fn cancel_job_for(
         &self,
+        canceller: &ReadContext,
         id: uuid::Uuid,
         now: DateTime<Utc>,
     ) -> Result<CancelOutcome, StoreError>;
@@ -728,6 +732,17 @@ pub trait JobStore: Send + Sync {
 
     /// Active users per organisation (`None` = without organisation), for chunking the batch.
     async fn active_users_per_org(&self) -> Result<Vec<(Option<OrgId>, u64)>, StoreError>;
+
+    /// Active users of one organisation (`None` = without organisation), for slicing a large
+    /// one into chunks.
+    async fn active_user_ids(&self, org: Option<OrgId>) -> Result<Vec<UserId>, StoreError>;
+
+    /// Chunks of the daily batch of `run_date` still pending or running.
+    async fn open_batch_chunks(&self, run_date: &str) -> Result<u64, StoreError>;
+
+    /// When the latest job was queued that follows new data (an ingestion's refresh, a
+    /// collection): a prepared batch loaded before it is out of date.
+    async fn last_data_change(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Retention (`data.md` 7): results calculated before `results_before`, refresh tokens
     /// expired before `tokens_expired_before`, terminal jobs finished before `jobs_before`.

@@ -61,8 +61,16 @@ struct CollectArgs {
 #[derive(clap::Args)]
 struct BatchArgs {
     /// Store only the results of this organisation's subjects (UUID).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "queue")]
     org: Option<uuid::Uuid>,
+    /// Run today's daily batch through the job queue instead: enqueue it, work its chunks
+    /// with `--workers` workers in this process and return when every chunk is done (the
+    /// workers of running instances may take chunks too).
+    #[arg(long)]
+    queue: bool,
+    /// Workers of `--queue`.
+    #[arg(long, default_value_t = 2, requires = "queue")]
+    workers: usize,
     /// Window of the role analytics: 7d, 30d or 90d.
     #[arg(long, default_value = "30d", value_parser = parse_window)]
     window: Window,
@@ -267,6 +275,9 @@ async fn seed_demo(settings: Settings, args: SeedArgs) -> anyhow::Result<()> {
 }
 
 async fn batch(settings: Settings, args: BatchArgs) -> anyhow::Result<()> {
+    if args.queue {
+        return batch_through_queue(settings, args.workers).await;
+    }
     let database = startup::connect_and_migrate(&settings).await?;
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{spinner} {msg:<10} [{bar:40}] {pos}/{len} ({eta})")
@@ -308,6 +319,66 @@ async fn batch(settings: Settings, args: BatchArgs) -> anyhow::Result<()> {
         summary.compute.as_secs_f64(),
         summary.write.as_secs_f64(),
         summary.total().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `batch --queue`: the daily batch as the scheduler would start it, worked by `workers`
+/// background workers of this process through the database queue (claims, leases,
+/// heartbeats, completion), timed from enqueueing to the last chunk's completion.
+async fn batch_through_queue(settings: Settings, workers: usize) -> anyhow::Result<()> {
+    use la_app::jobs::handlers::AnalyticsJobs;
+    use la_app::jobs::runtime::{JobRuntime, RuntimeConfig};
+    use la_app::ports::Coalesce;
+    use la_domain::jobs::JobStatus;
+    use std::sync::Arc;
+
+    let database = startup::connect_and_migrate(&settings).await?;
+    let jobs = database.jobs();
+    let started = Instant::now();
+    let now = chrono::Utc::now();
+    let day = now.date_naive();
+    let job = la_app::jobs::daily_batch_job(day, now);
+    let id = jobs.enqueue(&job, Coalesce::PendingOnly).await?.id();
+    let mut config = RuntimeConfig::new(Vec::new());
+    config.interactive_workers = 0;
+    config.background_workers = workers.max(1);
+    config.poll = std::time::Duration::from_millis(100);
+    let handler = AnalyticsJobs::new(database.store(), jobs.clone());
+    let runtime = JobRuntime::start(jobs.clone(), Arc::new(handler), config);
+    let bar = ProgressBar::new_spinner();
+    let outcome = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let Some(planner) = jobs.get_job(id).await? else {
+            break Err(anyhow::anyhow!("the batch job {id} disappeared"));
+        };
+        match planner.status {
+            JobStatus::Completed => {
+                let open = jobs.open_batch_chunks(&day.to_string()).await?;
+                bar.set_message(format!("{open} chunks to go"));
+                if open == 0 {
+                    break Ok(());
+                }
+            }
+            JobStatus::Failed | JobStatus::Cancelled => {
+                break Err(anyhow::anyhow!(
+                    "the batch job {id} ended {}: {}",
+                    planner.status.as_str(),
+                    planner.error.unwrap_or_default()
+                ));
+            }
+            JobStatus::Pending | JobStatus::Running => bar.set_message("planning"),
+        }
+        bar.tick();
+    };
+    bar.finish_and_clear();
+    runtime.shutdown().await;
+    database.close().await;
+    outcome?;
+    println!(
+        "Queued batch done: job {id}, {} workers, wall {:.2} s",
+        workers.max(1),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -127,6 +127,41 @@ where
     Ok(rows.pop().map(|r| r.job))
 }
 
+/// Cancels `id` if it is pending, on `conn` (the PostgreSQL caller's `la_api` transaction,
+/// where the policies decide what the connection may see and change).
+pub(crate) async fn cancel_pending<DB>(
+    conn: &mut DB::Connection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    bind: Binder<DB>,
+) -> Result<CancelOutcome, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let sql = format!(
+        "UPDATE jobs SET status = 'cancelled', completed_at = $2, updated_at = $2, \
+         revision = revision + 1 WHERE id = $1 AND status = 'pending' RETURNING {COLUMNS}"
+    );
+    let mut rows = fetch_all(
+        &mut *conn,
+        &sql,
+        vec![Value::Uuid(Some(id)), Value::Ts(Some(now))],
+        bind,
+        |c| decode_row(c),
+    )
+    .await?;
+    if let Some(row) = rows.pop() {
+        return Ok(CancelOutcome::Cancelled(row.job));
+    }
+    Ok(match job_by_id(&mut *conn, id, bind).await? {
+        Some(job) => CancelOutcome::NotCancellable(job),
+        None => CancelOutcome::NotFound,
+    })
+}
+
 /// A stored job and its optimistic-concurrency revision.
 struct Row {
     job: Job,
@@ -468,32 +503,6 @@ where
         job_by_id(self.pool, id, self.bind).await
     }
 
-    pub async fn cancel_job(
-        &self,
-        id: Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<CancelOutcome, StoreError> {
-        let sql = format!(
-            "UPDATE jobs SET status = 'cancelled', completed_at = $2, updated_at = $2, \
-             revision = revision + 1 WHERE id = $1 AND status = 'pending' RETURNING {COLUMNS}"
-        );
-        let mut rows = fetch_all(
-            self.pool,
-            &sql,
-            vec![Value::Uuid(Some(id)), Value::Ts(Some(now))],
-            self.bind,
-            |c| decode_row(c),
-        )
-        .await?;
-        if let Some(row) = rows.pop() {
-            return Ok(CancelOutcome::Cancelled(row.job));
-        }
-        Ok(match self.get_job(id).await? {
-            Some(job) => CancelOutcome::NotCancellable(job),
-            None => CancelOutcome::NotFound,
-        })
-    }
-
     pub async fn start_scheduled(
         &self,
         name: &str,
@@ -536,6 +545,49 @@ where
             },
         )
         .await
+    }
+
+    pub async fn active_user_ids(&self, org: Option<OrgId>) -> Result<Vec<UserId>, StoreError> {
+        let (sql, params) = match org {
+            Some(org) => (
+                "SELECT id FROM users WHERE is_active AND org_id = $1",
+                vec![Value::Uuid(Some(org.0))],
+            ),
+            None => (
+                "SELECT id FROM users WHERE is_active AND org_id IS NULL",
+                Vec::new(),
+            ),
+        };
+        let mut ids =
+            fetch_all(self.pool, sql, params, self.bind, |c| Ok(UserId(c.uuid()?))).await?;
+        ids.sort();
+        Ok(ids)
+    }
+
+    pub async fn open_batch_chunks(&self, run_date: &str) -> Result<u64, StoreError> {
+        let counts = fetch_all(
+            self.pool,
+            "SELECT COUNT(*) FROM jobs WHERE type = 'batch-analytics-chunk' \
+             AND status IN ('pending', 'running') AND coalesce_key LIKE $1",
+            vec![Value::Text(Some(format!("batch-chunk:{run_date}:%")))],
+            self.bind,
+            |c| c.required_i64(),
+        )
+        .await?;
+        Ok(counts.first().map_or(0, |n| u64::try_from(*n).unwrap_or(0)))
+    }
+
+    pub async fn last_data_change(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let latest = fetch_all(
+            self.pool,
+            "SELECT created_at FROM jobs WHERE type IN ('ingest-refresh', 'data-collection') \
+             ORDER BY created_at DESC LIMIT 1",
+            Vec::new(),
+            self.bind,
+            |c| Ok(c.ts()?),
+        )
+        .await?;
+        Ok(latest.first().copied())
     }
 
     pub async fn purge(
@@ -673,12 +725,13 @@ macro_rules! job_ports {
                 self.get_job_as(reader, id).await
             }
 
-            async fn cancel_job(
+            async fn cancel_job_for(
                 &self,
+                canceller: &la_app::ports::ReadContext,
                 id: uuid::Uuid,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> Result<la_app::ports::CancelOutcome, la_app::ports::StoreError> {
-                self.queue().cancel_job(id, now).await
+                self.cancel_job_as(canceller, id, now).await
             }
 
             async fn start_scheduled(
@@ -694,6 +747,26 @@ macro_rules! job_ports {
                 &self,
             ) -> Result<Vec<(Option<la_domain::OrgId>, u64)>, la_app::ports::StoreError> {
                 self.queue().active_users_per_org().await
+            }
+
+            async fn active_user_ids(
+                &self,
+                org: Option<la_domain::OrgId>,
+            ) -> Result<Vec<la_domain::UserId>, la_app::ports::StoreError> {
+                self.queue().active_user_ids(org).await
+            }
+
+            async fn open_batch_chunks(
+                &self,
+                run_date: &str,
+            ) -> Result<u64, la_app::ports::StoreError> {
+                self.queue().open_batch_chunks(run_date).await
+            }
+
+            async fn last_data_change(
+                &self,
+            ) -> Result<Option<chrono::DateTime<chrono::Utc>>, la_app::ports::StoreError> {
+                self.queue().last_data_change().await
             }
 
             async fn purge(

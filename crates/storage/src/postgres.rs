@@ -167,6 +167,21 @@ impl PgStore {
         Ok(job)
     }
 
+    /// [`la_app::ports::JobStore::cancel_job_for`]: the update in an `la_api` transaction,
+    /// under the `jobs` policies (migration 0010).
+    async fn cancel_job_as(
+        &self,
+        canceller: &ReadContext,
+        id: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<la_app::ports::CancelOutcome, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        enter_api_role(&mut tx, canceller).await?;
+        let outcome = crate::jobs::cancel_pending::<sqlx::Postgres>(&mut tx, id, now, bind).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(outcome)
+    }
+
     /// [`la_app::ports::PreferenceStore::set_own_preferences`]: the upsert in an `la_api`
     /// transaction, under the insert and update policies of `user_preferences`. A row the
     /// policies refuse fails the statement with `insufficient_privilege`; the transaction is

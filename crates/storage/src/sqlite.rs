@@ -145,6 +145,18 @@ impl SqliteStore {
         crate::jobs::job_by_id(&self.pool, id, bind).await
     }
 
+    /// The plain write of [`la_app::ports::JobStore::cancel_job_for`]: nothing refuses it
+    /// here.
+    async fn cancel_job_as(
+        &self,
+        _canceller: &ReadContext,
+        id: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<la_app::ports::CancelOutcome, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        crate::jobs::cancel_pending::<sqlx::Sqlite>(&mut conn, id, now, bind).await
+    }
+
     /// The plain write of [`la_app::ports::PreferenceStore::set_own_preferences`]: nothing
     /// refuses it here.
     async fn set_preferences_as(

@@ -203,3 +203,70 @@ async fn organisation_by_organisation_gives_the_full_batch_results() {
         assert_eq!(actual, expected, "{:?}", expected.key);
     }
 }
+
+/// The daily batch's way: one prepared batch, then chunks of about ten subjects, the large
+/// organisation cut into slices of its user ids (decision 18). Every result equals the
+/// direct batch's.
+#[tokio::test]
+async fn chunks_and_slices_of_one_prepared_batch_give_the_full_batch_results() {
+    use la_app::analytics::batch::{prepare_batch, run_prepared_part};
+    use la_app::jobs::handlers::plan_scopes;
+
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap();
+    let mut config = DemoConfig::new(now);
+    config.learners = 40;
+    config.trainers = 3;
+    config.courses = 8;
+    config.second_org_learners = 12;
+    let data = la_demo::generate(&config);
+
+    let full_db = TestDatabase::create().await;
+    let full = full_db.migrated().await;
+    la_storage::testing::write_mock(&full, &data, now).await;
+    let options = BatchOptions {
+        now,
+        window: Window::Days30,
+        org: None,
+    };
+    run_batch(full.store(), options, |_| {}).await.unwrap();
+
+    let chunked_db = TestDatabase::create().await;
+    let chunked = chunked_db.migrated().await;
+    la_storage::testing::write_mock(&chunked, &data, now).await;
+    let jobs = chunked.jobs();
+    let counts = jobs.active_users_per_org().await.unwrap();
+    let mut large = std::collections::BTreeMap::new();
+    for &(org, users) in &counts {
+        if users > 10 {
+            large.insert(org, jobs.active_user_ids(org).await.unwrap());
+        }
+    }
+    let scopes = plan_scopes(&counts, &large, 10);
+    let slices = scopes
+        .iter()
+        .filter(|s| matches!(s, Scope::Slice { .. }))
+        .count();
+    assert!(
+        slices >= 4,
+        "the 40-learner organisation is sliced: {scopes:?}"
+    );
+    let (prepared, _) = prepare_batch(chunked.store().as_ref(), now, Window::Days30)
+        .await
+        .unwrap();
+    let prepared = Arc::new(prepared);
+    let mut written = 0;
+    for scope in scopes {
+        let summary = run_prepared_part(chunked.store(), prepared.clone(), scope, |_| {})
+            .await
+            .unwrap();
+        written += summary.results;
+    }
+
+    let expected = all_results(&full.store(), &data).await;
+    let actual = all_results(&chunked.store(), &data).await;
+    assert_eq!(written, expected.len(), "no result is written twice");
+    assert_eq!(actual.len(), expected.len());
+    for (actual, expected) in actual.iter().zip(&expected) {
+        assert_eq!(actual, expected, "{:?}", expected.key);
+    }
+}

@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use la_app::jobs::handlers::{AnalyticsJobs, JobFailure, JobHandler, JobOutput, Progress};
 use la_app::jobs::worker::{Ran, Worker, reap_expired};
 use la_app::jobs::{self, RefreshRequest};
-use la_app::ports::{CancelOutcome, Coalesce, Enqueued, Job, JobSubject, Lease, NewJob};
+use la_app::ports::{
+    CancelOutcome, Coalesce, Enqueued, Job, JobSubject, Lease, NewJob, ReadContext,
+};
 use la_app::results::SubjectType;
 use la_domain::Role;
 use la_domain::jobs::{JobStatus, JobType};
@@ -503,21 +505,52 @@ async fn shutdown_gives_a_running_job_back_without_using_an_attempt() {
     assert_eq!((job.status, job.attempts), (JobStatus::Pending, 0));
 }
 
+/// A platform admin, stored (row-level security on PostgreSQL checks that the canceller
+/// holds the role), who may cancel any pending job.
+async fn admin(db: &la_storage::Database) -> ReadContext {
+    let id = la_domain::UserId(Uuid::from_u128(0xad));
+    let data = la_domain::model::Dataset {
+        users: vec![la_domain::model::User {
+            id,
+            external_id: None,
+            org_id: None,
+            department_id: None,
+            team_id: None,
+            display_name: "Platform admin".to_owned(),
+            email: None,
+            roles: vec![Role::PlatformAdmin],
+            timezone: None,
+            competency_level: la_domain::model::SkillLevel::BEGINNER,
+            is_active: true,
+            created_at: t0(),
+        }],
+        ..Default::default()
+    };
+    la_storage::testing::write_mock(db, &data, t0()).await;
+    ReadContext {
+        user_id: id,
+        organization_id: None,
+        role: Some(Role::PlatformAdmin),
+    }
+}
+
 #[tokio::test]
 async fn only_pending_jobs_can_be_cancelled() {
     let test_db = TestDatabase::create().await;
-    let queue = test_db.migrated().await.jobs();
+    let db = test_db.migrated().await;
+    let admin = admin(&db).await;
+    let queue = db.jobs();
     let a = queue
         .enqueue(&plain_job(1, t0()), Coalesce::PendingOnly)
         .await
         .unwrap()
         .id();
-    match queue.cancel_job(a, t0()).await.unwrap() {
+    match queue.cancel_job_for(&admin, a, t0()).await.unwrap() {
         CancelOutcome::Cancelled(job) => assert_eq!(job.status, JobStatus::Cancelled),
         other => panic!("expected cancellation, got {other:?}"),
     }
     assert!(matches!(
-        queue.cancel_job(a, t0()).await.unwrap(),
+        queue.cancel_job_for(&admin, a, t0()).await.unwrap(),
         CancelOutcome::NotCancellable(_)
     ));
     let b = queue
@@ -530,11 +563,14 @@ async fn only_pending_jobs_can_be_cancelled() {
         .await
         .unwrap();
     assert!(matches!(
-        queue.cancel_job(b, t0()).await.unwrap(),
+        queue.cancel_job_for(&admin, b, t0()).await.unwrap(),
         CancelOutcome::NotCancellable(job) if job.status == JobStatus::Running
     ));
     assert_eq!(
-        queue.cancel_job(Uuid::new_v4(), t0()).await.unwrap(),
+        queue
+            .cancel_job_for(&admin, Uuid::new_v4(), t0())
+            .await
+            .unwrap(),
         CancelOutcome::NotFound
     );
 }
@@ -587,13 +623,15 @@ async fn a_scheduled_run_starts_once_per_day_across_instances() {
 #[tokio::test]
 async fn retention_removes_old_terminal_jobs_only() {
     let test_db = TestDatabase::create().await;
-    let queue = test_db.migrated().await.jobs();
+    let db = test_db.migrated().await;
+    let admin = admin(&db).await;
+    let queue = db.jobs();
     let old = queue
         .enqueue(&plain_job(1, t0()), Coalesce::PendingOnly)
         .await
         .unwrap()
         .id();
-    queue.cancel_job(old, t0()).await.unwrap();
+    queue.cancel_job_for(&admin, old, t0()).await.unwrap();
     let pending = queue
         .enqueue(&plain_job(2, t0()), Coalesce::PendingOnly)
         .await

@@ -10,7 +10,7 @@
 //! the same way.
 
 use chrono::{TimeZone, Utc};
-use la_app::ports::{Coalesce, NewJob, Preferences, ReadContext, Store};
+use la_app::ports::{CancelOutcome, Coalesce, NewJob, Preferences, ReadContext, Store};
 use la_app::results::{JsonDocument, ResultKey, ResultStatus, StoredResult, SubjectType};
 use la_domain::analytics::predictive::recommendations::{RecommendationState, StoredStatus};
 use la_domain::jobs::JobType;
@@ -489,6 +489,22 @@ async fn job_reads_and_own_writes_pass_row_level_security() {
             "{case}"
         );
     }
+    // Cancelling (J2) is the same rule as writing: another user's pending job is not found
+    // by the update even with its id; the owner cancels their own.
+    let bob = reader(BOB, Some(ORG_A), Some(Role::Learner));
+    assert_eq!(
+        jobs.cancel_job_for(&bob, alices_job.id, now).await.unwrap(),
+        CancelOutcome::NotFound
+    );
+    let alice = reader(ALICE, Some(ORG_A), Some(Role::Learner));
+    let cancelled = jobs
+        .cancel_job_for(&alice, alices_job.id, now)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&cancelled, CancelOutcome::Cancelled(job) if job.status == la_domain::jobs::JobStatus::Cancelled),
+        "{cancelled:?}"
+    );
     assert_eq!(
         jobs.get_job_for(
             &reader(ALICE, Some(ORG_A), Some(Role::Learner)),

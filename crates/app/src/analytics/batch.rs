@@ -2,13 +2,13 @@
 //! parallel, and upsert the results in chunks. Running it twice over the same data and
 //! instant writes the same rows (upserts by key).
 
-use super::compute::{Snapshot, compute_all};
-use super::load::load_platform;
+use super::compute::{ComputedState, PreparedBatch, Snapshot, compute_all, compute_part, prepare};
+use super::load::{PlatformInputs, load_platform};
 use crate::ports::{Store, StoreError};
 use crate::results::StoredResult;
 use chrono::{DateTime, Utc};
-use la_domain::OrgId;
 use la_domain::analytics::Window;
+use la_domain::{OrgId, UserId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -76,24 +76,35 @@ pub async fn run_batch(
 }
 
 /// Whose results a batch writes. Platform-wide figures (peer groups, benchmarks) are always
-/// computed from every organisation; the scope only filters what is stored, so a chunk of
-/// the daily batch, or a refresh of one subject's organisation, writes the same rows the full
-/// batch would for those subjects.
+/// computed from every organisation; the scope only chooses whose results are computed and
+/// stored, so a chunk of the daily batch, or a refresh of one subject's organisation, writes
+/// the same rows the full batch would for those subjects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     All,
     /// Subjects of these organisations; `None` stands for the platform subject and users
     /// without an organisation.
     Orgs(BTreeSet<Option<OrgId>>),
+    /// A slice of one organisation (or of the users without one), so that a large one is
+    /// shared among workers (decision 18: chunks of about 500 subjects): its users with ids
+    /// in `first..=last`, and with `org_subject` also the organisation's own subject (for
+    /// `None`: the platform subject).
+    Slice {
+        org: Option<OrgId>,
+        first: uuid::Uuid,
+        last: uuid::Uuid,
+        org_subject: bool,
+    },
 }
 
 impl Scope {
     /// The scope as a short text for another instance (`all`, or the organisation ids with
-    /// `-` for users without one), e.g. a PostgreSQL `NOTIFY` payload.
+    /// `-` for users without one), e.g. a PostgreSQL `NOTIFY` payload. A slice travels as
+    /// its whole organisation: over-invalidating a cache is safe.
     pub fn to_payload(&self) -> String {
-        match self {
-            Scope::All => "all".to_owned(),
-            Scope::Orgs(orgs) => orgs
+        match self.organizations() {
+            None => "all".to_owned(),
+            Some(orgs) => orgs
                 .iter()
                 .map(|o| o.map_or_else(|| "-".to_owned(), |o| o.0.to_string()))
                 .collect::<Vec<_>>()
@@ -128,16 +139,45 @@ impl Scope {
         Scope::Orgs(orgs.into_iter().collect())
     }
 
-    fn keeps(&self, org: Option<OrgId>) -> bool {
+    /// The organisations whose results the scope may rewrite (`None`: all of them).
+    pub fn organizations(&self) -> Option<BTreeSet<Option<OrgId>>> {
+        match self {
+            Scope::All => None,
+            Scope::Orgs(orgs) => Some(orgs.clone()),
+            Scope::Slice { org, .. } => Some(BTreeSet::from([*org])),
+        }
+    }
+
+    /// Whether the user's own results (as learner, trainer or for gamification) are in scope.
+    pub fn keeps_user(&self, org: Option<OrgId>, user: UserId) -> bool {
         match self {
             Scope::All => true,
             Scope::Orgs(orgs) => orgs.contains(&org),
+            Scope::Slice {
+                org: slice_org,
+                first,
+                last,
+                ..
+            } => *slice_org == org && (*first..=*last).contains(&user.0),
+        }
+    }
+
+    /// Whether the organisation's subject (`None`: the platform subject) is in scope.
+    pub fn keeps_org_subject(&self, org: Option<OrgId>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Orgs(orgs) => orgs.contains(&org),
+            Scope::Slice {
+                org: slice_org,
+                org_subject,
+                ..
+            } => *org_subject && *slice_org == org,
         }
     }
 }
 
-/// The batch at `now` and `window`, writing only the results of `scope` (job handlers: the
-/// daily batch's chunks and the per-subject refreshes).
+/// The batch at `now` and `window`, computing and writing only the results of `scope` (job
+/// handlers: refreshes of one subject's organisation; ingest refreshes).
 pub async fn run_batch_scoped(
     store: Arc<dyn Store>,
     now: DateTime<Utc>,
@@ -145,12 +185,84 @@ pub async fn run_batch_scoped(
     scope: Scope,
     progress: impl Fn(BatchStage) + Send + Sync + 'static,
 ) -> Result<BatchSummary, BatchError> {
-    let progress = Arc::new(progress);
+    let progress: Progress = Arc::new(progress);
     let mut summary = BatchSummary::default();
+    let inputs = load(store.as_ref(), &progress, &mut summary).await?;
+    let snapshot = Snapshot { now, window };
+    let keep = scope.clone();
+    let report = progress.clone();
+    write_streaming(store, now, &progress, summary, move |sink| {
+        compute_all(
+            inputs,
+            snapshot,
+            &keep,
+            &move |done, total| report(BatchStage::Computing { done, total }),
+            sink,
+        )
+    })
+    .await
+}
 
+/// Loads the platform and prepares a batch at `now` and `window` without writing anything:
+/// the shared part of the daily batch's chunks ([`run_prepared_part`]). Returns it with the
+/// time loading took.
+pub async fn prepare_batch(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    window: Window,
+) -> Result<(PreparedBatch, BatchSummary), BatchError> {
+    let progress: Progress = Arc::new(|_| {});
+    let mut summary = BatchSummary::default();
+    let inputs = load(store, &progress, &mut summary).await?;
+    let started = Instant::now();
+    let snapshot = Snapshot { now, window };
+    let prepared = tokio::task::spawn_blocking(move || {
+        prepare(inputs, snapshot, &Scope::orgs([]), &|_, _| {}, &|_| {}).0
+    })
+    .await
+    .map_err(|e| BatchError::Compute(e.to_string()))?;
+    summary.compute = started.elapsed();
+    Ok((prepared, summary))
+}
+
+/// Computes and writes the subjects of `scope` from a prepared batch.
+pub async fn run_prepared_part(
+    store: Arc<dyn Store>,
+    prepared: Arc<PreparedBatch>,
+    scope: Scope,
+    progress: impl Fn(BatchStage) + Send + Sync + 'static,
+) -> Result<BatchSummary, BatchError> {
+    let progress: Progress = Arc::new(progress);
+    let summary = BatchSummary {
+        organizations: prepared.inputs().orgs.len(),
+        users: prepared.inputs().records.len(),
+        ..BatchSummary::default()
+    };
+    let keep = scope.clone();
+    let report = progress.clone();
+    let now = prepared.snapshot().now;
+    write_streaming(store, now, &progress, summary, move |sink| {
+        compute_part(
+            &prepared,
+            &keep,
+            false,
+            &move |done, total| report(BatchStage::Computing { done, total }),
+            sink,
+        )
+    })
+    .await
+}
+
+type Progress = Arc<dyn Fn(BatchStage) + Send + Sync>;
+
+async fn load(
+    store: &dyn Store,
+    progress: &Progress,
+    summary: &mut BatchSummary,
+) -> Result<Arc<PlatformInputs>, BatchError> {
     let started = Instant::now();
     let report = progress.clone();
-    let inputs = load_platform(store.as_ref(), move |done, total| {
+    let inputs = load_platform(store, move |done, total| {
         report(BatchStage::Loading { done, total })
     })
     .await?;
@@ -158,33 +270,33 @@ pub async fn run_batch_scoped(
     summary.organizations = inputs.orgs.len();
     summary.users = inputs.records.len();
     summary.input_rows = inputs.total_rows();
+    Ok(Arc::new(inputs))
+}
 
-    // Computing runs on blocking threads and hands results over a small channel; this task
-    // writes them meanwhile, so the database works while the cores compute.
+/// Runs `compute` on a blocking thread, writing the results it hands over meanwhile (so the
+/// database works while the cores compute), then the item and gamification states it
+/// returns. `compute` produces only what its scope holds (an organisation's subject carries
+/// its org admins' organisation recommendations, which is why nothing is filtered here by
+/// subject id).
+async fn write_streaming(
+    store: Arc<dyn Store>,
+    now: DateTime<Utc>,
+    progress: &Progress,
+    mut summary: BatchSummary,
+    compute: impl FnOnce(&(dyn Fn(Vec<StoredResult>) + Sync)) -> ComputedState + Send + 'static,
+) -> Result<BatchSummary, BatchError> {
     let started = Instant::now();
-    let snapshot = Snapshot { now, window };
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StoredResult>>(4);
-    let report = progress.clone();
-    let keep = scope.clone();
     let computing = tokio::task::spawn_blocking(move || {
-        compute_all(
-            &inputs,
-            snapshot,
-            &|org| keep.keeps(org),
-            &move |done, total| report(BatchStage::Computing { done, total }),
-            &move |results| {
-                // A closed channel means writing failed; that error is reported below.
-                let _ = sender.blocking_send(results);
-            },
-        )
+        compute(&move |results| {
+            // A closed channel means writing failed; that error is reported below.
+            let _ = sender.blocking_send(results);
+        })
     });
-    let mut subjects = std::collections::BTreeSet::new();
+    let mut subjects = BTreeSet::new();
     let mut write_time = Duration::ZERO;
     let marking = super::coverage::Marking::load(store.as_ref(), now).await?;
     while let Some(mut results) = receiver.recv().await {
-        if scope != Scope::All {
-            results.retain(|r| scope.keeps(r.organization_id));
-        }
         marking.apply(&mut results);
         summary.results += results.len();
         summary.insufficient += results.iter().filter(|r| r.data.is_none()).count();
@@ -206,17 +318,9 @@ pub async fn run_batch_scoped(
     let computed = computing
         .await
         .map_err(|e| BatchError::Compute(e.to_string()))?;
-    let mut gamification = computed.gamification;
+    let gamification = computed.gamification;
     summary.subjects = subjects.len();
-    if scope != Scope::All {
-        gamification.retain(|g| scope.keeps(g.organization_id));
-    }
-    let recommendation_states: Vec<_> = computed
-        .recommendation_states
-        .into_iter()
-        .filter(|(org, _)| scope.keeps(*org))
-        .map(|(_, state)| state)
-        .collect();
+    let recommendation_states = computed.recommendation_states;
     let writing = Instant::now();
     store
         .write_recommendation_states(&recommendation_states)

@@ -4,6 +4,7 @@
 //! learner's analytics run in parallel across cores (rayon). Results come back as
 //! [`StoredResult`]s ready to upsert. Nothing here does I/O.
 
+use super::batch::Scope;
 use super::load::PlatformInputs;
 use super::names;
 use super::role_advice;
@@ -188,9 +189,10 @@ struct LearnerSignals {
 
 /// All learner analytics of one learner (AS-001.1 … AS-001.6, AS-004.15–17).
 ///
-/// With `emit` false (a learner outside the organisations a scoped batch writes) only what
-/// later phases read of every learner is computed: the four metrics of the peer comparison
-/// and the trainer views (velocity, engagement, mastery, performance), nothing serialised.
+/// With `emit` false (a learner outside the part of the batch being written) only what later
+/// phases read of every learner is computed: the four metrics of the peer comparison and
+/// the trainer views (velocity, engagement, mastery, performance) and the drop-off risk of
+/// the organisation views, nothing serialised.
 fn learner_results(
     record: &LearnerRecord,
     inputs: &PlatformInputs,
@@ -350,11 +352,12 @@ fn learner_results(
         mastery_percentage,
     };
     if !emit {
+        // The organisation views read every member's risk level, and a member may be
+        // computed in another part of the batch than their organisation's subject.
+        let risk = drop_off::compute(record, catalog, &clock, None, &Default::default());
         let signals = LearnerSignals {
             metrics,
-            // Read only by the organisation views, which a scoped batch writes for its own
-            // organisations' members alone.
-            risk_score: None,
+            risk_score: risk.ready().map(|r| r.risk_score),
             recommendation_states: Vec::new(),
         };
         return (results, signals);
@@ -466,8 +469,8 @@ fn learner_results(
     (results, signals)
 }
 
-/// Item states of AS-004.17 to store, with the viewer's organisation (for scoped batches).
-type ScopedStates = Vec<(Option<OrgId>, ViewerRecommendationState)>;
+/// Item states of AS-004.17 to store.
+pub type ItemStates = Vec<ViewerRecommendationState>;
 
 /// The storage parameters of O4: `includeWorkers=true` (the only named output, decision 12:
 /// part of the cache key) before the window, keys sorted by name; `false` is the default
@@ -489,8 +492,23 @@ fn trainer_results(
     inputs: &PlatformInputs,
     engagement: &BTreeMap<UserId, f64>,
     figures: &PlatformFigures,
+    scope: &Scope,
     snapshot: Snapshot,
-) -> (Vec<StoredResult>, ScopedStates) {
+) -> (Vec<StoredResult>, ItemStates) {
+    let trainers: Vec<&LearnerRecord> = inputs
+        .records
+        .iter()
+        .filter(|r| {
+            r.user.is_active
+                && r.user.roles.contains(&Role::Trainer)
+                && scope.keeps_user(r.user.org_id, r.id())
+        })
+        .collect();
+    // The cohorts span the platform (a course's students come from any organisation); a
+    // part of the batch without trainers skips building them.
+    if trainers.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let catalog = &inputs.catalog;
     let clock = Clock::utc(snapshot.now);
     let cohorts = cohort::build_cohorts(catalog, inputs.records.iter());
@@ -504,12 +522,7 @@ fn trainer_results(
         &clock,
     );
     let course_signals = role_advice::course_signals(&cohorts, catalog, &clock, start);
-    let trainers: Vec<&LearnerRecord> = inputs
-        .records
-        .iter()
-        .filter(|r| r.user.is_active && r.user.roles.contains(&Role::Trainer))
-        .collect();
-    let per_trainer: Vec<(Vec<StoredResult>, ScopedStates)> = trainers
+    let per_trainer: Vec<(Vec<StoredResult>, ItemStates)> = trainers
         .par_iter()
         .map(|record| {
             let user = &record.user;
@@ -595,7 +608,7 @@ fn trainer_results(
             );
             let states = std::mem::take(&mut advice.states)
                 .into_iter()
-                .map(|s| (org, (user.id, Role::Trainer, s)))
+                .map(|s| (user.id, Role::Trainer, s))
                 .collect();
             out.push(stored(
                 key(names::RECOMMENDATIONS),
@@ -625,8 +638,9 @@ fn org_results(
     inputs: &PlatformInputs,
     employees: &BTreeMap<UserId, org_analytics::EmployeeMetrics>,
     figures: &PlatformFigures,
+    scope: &Scope,
     snapshot: Snapshot,
-) -> (Vec<StoredResult>, ScopedStates) {
+) -> (Vec<StoredResult>, ItemStates) {
     let catalog = &inputs.catalog;
     let mut admins: BTreeMap<OrgId, Vec<UserId>> = BTreeMap::new();
     for r in &inputs.records {
@@ -637,8 +651,12 @@ fn org_results(
             admins.entry(org).or_default().push(r.id());
         }
     }
-    let orgs: Vec<(&OrgId, &la_domain::analytics::OrgRecord)> = inputs.orgs.iter().collect();
-    let per_org: Vec<(Vec<StoredResult>, ScopedStates)> = orgs
+    let orgs: Vec<(&OrgId, &la_domain::analytics::OrgRecord)> = inputs
+        .orgs
+        .iter()
+        .filter(|(id, _)| scope.keeps_org_subject(Some(**id)))
+        .collect();
+    let per_org: Vec<(Vec<StoredResult>, ItemStates)> = orgs
         .par_iter()
         .map(|(org_id, org)| {
             let clock = Clock::in_zone(snapshot.now, org.org.timezone.as_deref());
@@ -733,7 +751,7 @@ fn org_results(
                 culture.ready(),
                 teams.ready(),
             );
-            let mut states: ScopedStates = Vec::new();
+            let mut states: ItemStates = Vec::new();
             let viewers = admins.get(*org_id).map(Vec::as_slice).unwrap_or(&[]);
             for viewer in viewers {
                 let stored_states = inputs
@@ -752,7 +770,7 @@ fn org_results(
                 states.extend(
                     std::mem::take(&mut advice.states)
                         .into_iter()
-                        .map(|s| (org_key, (*viewer, Role::OrgAdmin, s))),
+                        .map(|s| (*viewer, Role::OrgAdmin, s)),
                 );
                 out.push(stored(
                     ResultKey {
@@ -834,37 +852,57 @@ fn org_results(
 /// activities of their own that earn anything.
 pub(crate) const GAMIFIED_ROLES: [Role; 3] = [Role::Learner, Role::Trainer, Role::OrgAdmin];
 
-/// G1, G2 and G4 of every (user, role), and the state rows the batch keeps (decision 16).
+/// The platform-wide part of gamification: badge rarity and the leaderboards of every
+/// gamified role, built once per batch.
+pub struct GamificationFigures {
+    rarity: RarityTable,
+    boards: BTreeMap<Role, Leaderboards>,
+}
+
+impl GamificationFigures {
+    fn build(inputs: &PlatformInputs, snapshot: Snapshot) -> Self {
+        let learner_awards: BTreeMap<UserId, Vec<BadgeAward>> = inputs
+            .awards
+            .iter()
+            .filter(|((_, role), _)| *role == Role::Learner)
+            .map(|((user, _), awards)| (*user, awards.clone()))
+            .collect();
+        let rarity = RarityTable::from_records(&inputs.records, snapshot.now, &learner_awards);
+        let departments: Vec<la_domain::model::Department> = inputs
+            .orgs
+            .values()
+            .flat_map(|o| o.departments.iter().cloned())
+            .collect();
+        let boards = GAMIFIED_ROLES
+            .par_iter()
+            .map(|role| {
+                let participants = leaderboard::build_participants(
+                    &inputs.records,
+                    snapshot.now,
+                    *role,
+                    &inputs.opted_out,
+                );
+                (*role, Leaderboards::build(participants, &departments))
+            })
+            .collect();
+        GamificationFigures { rarity, boards }
+    }
+}
+
+/// G1, G2 and G4 of every (user, role) in `scope`, and the state rows the batch keeps
+/// (decision 16).
 fn gamification_results(
     inputs: &PlatformInputs,
+    figures: &GamificationFigures,
+    scope: &Scope,
     snapshot: Snapshot,
 ) -> (Vec<StoredResult>, Vec<GamificationState>) {
     let catalog = &inputs.catalog;
-    let learner_awards: BTreeMap<UserId, Vec<BadgeAward>> = inputs
-        .awards
-        .iter()
-        .filter(|((_, role), _)| *role == Role::Learner)
-        .map(|((user, _), awards)| (*user, awards.clone()))
-        .collect();
-    let rarity = RarityTable::from_records(&inputs.records, snapshot.now, &learner_awards);
-    let departments: Vec<la_domain::model::Department> = inputs
-        .orgs
-        .values()
-        .flat_map(|o| o.departments.iter().cloned())
-        .collect();
-    let opted_out = &inputs.opted_out;
-    let boards: BTreeMap<Role, Leaderboards> = GAMIFIED_ROLES
-        .iter()
-        .map(|role| {
-            let participants =
-                leaderboard::build_participants(&inputs.records, snapshot.now, *role, opted_out);
-            (*role, Leaderboards::build(participants, &departments))
-        })
-        .collect();
+    let GamificationFigures { rarity, boards } = figures;
     let subjects: Vec<(&LearnerRecord, Role)> = inputs
         .records
         .iter()
-        .filter(|r| r.user.is_active)
+        .filter(|r| r.user.is_active && scope.keeps_user(r.user.org_id, r.id()))
         .flat_map(|r| {
             GAMIFIED_ROLES
                 .iter()
@@ -914,7 +952,7 @@ fn gamification_results(
                 .ready()
                 .cloned();
             let opted_out = inputs.opted_out.contains(&subject.record.id());
-            let stats = gamification::views::stats(&subject, &rarity, opted_out, board);
+            let stats = gamification::views::stats(&subject, rarity, opted_out, board);
             let mut results = vec![stored(
                 key(names::GAMIFICATION_STATS),
                 org_id,
@@ -923,7 +961,7 @@ fn gamification_results(
                 started,
             )];
             let started = Instant::now();
-            let achievements = gamification::views::achievements(&subject, &rarity);
+            let achievements = gamification::views::achievements(&subject, rarity);
             results.push(stored(
                 key(names::GAMIFICATION_ACHIEVEMENTS),
                 org_id,
@@ -970,67 +1008,200 @@ const LEARNERS_PER_STEP: usize = 1_024;
 #[derive(Debug, Default)]
 pub struct ComputedState {
     pub gamification: Vec<GamificationState>,
-    /// AS-004.17 item states of every learner, trainer and org admin (with their
-    /// organisation, for `--org`).
-    pub recommendation_states: Vec<(Option<OrgId>, ViewerRecommendationState)>,
+    /// AS-004.17 item states of the learners, trainers and org admins computed.
+    pub recommendation_states: ItemStates,
 }
 
-/// Computes every analytic of the snapshot, handing results to `sink` in chunks as they are
-/// ready (so the caller can write while the rest is computed), and returns the gamification
-/// and recommendation states to store. `progress(done, total)` counts learners.
-///
-/// `keeps(org)` says whose learner results the caller will store (a scoped batch: one chunk
-/// of the daily batch, or a refresh). Platform-wide figures still come from every learner, but
-/// learners outside it only get the metrics later phases read, so a chunk does a fraction of
-/// the learner work; results for them that are still produced are filtered by the caller.
-pub fn compute_all(
-    inputs: &PlatformInputs,
+/// Everything of a batch that depends on the whole platform, built once and shared by every
+/// part of it: the platform figures, each active learner's phase-1 signals (the peer
+/// comparison's metrics, engagement and risk that trainer and organisation analytics read),
+/// the peer index and the gamification figures. A part then computes and stores only the
+/// subjects of its [`Scope`] ([`compute_part`]); the daily batch's chunks share one of these
+/// per worker process instead of each loading and summarising the platform again.
+pub struct PreparedBatch {
+    inputs: std::sync::Arc<PlatformInputs>,
     snapshot: Snapshot,
-    keeps: &(dyn Fn(Option<OrgId>) -> bool + Sync),
+    figures: PlatformFigures,
+    gamification: GamificationFigures,
+    /// Indices into `inputs.records` of the active learners, in record order.
+    learners: Vec<usize>,
+    peer_snapshots: Vec<peer::PeerSnapshot>,
+    peer_index: peer::PeerIndex,
+    engagement: BTreeMap<UserId, f64>,
+    employees: BTreeMap<UserId, org_analytics::EmployeeMetrics>,
+}
+
+impl PreparedBatch {
+    pub fn inputs(&self) -> &PlatformInputs {
+        &self.inputs
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot
+    }
+
+    /// Active learners of the platform.
+    pub fn learner_count(&self) -> usize {
+        self.learners.len()
+    }
+}
+
+/// Builds the platform-wide part of a batch. Phase 1 runs over every active learner; the
+/// results of those in `emit` are handed to `sink` on the way (the direct batch, which
+/// would otherwise compute them twice), the others only yield the metrics later phases read.
+/// Returns the prepared batch and the item states of the emitted learners.
+pub fn prepare(
+    inputs: std::sync::Arc<PlatformInputs>,
+    snapshot: Snapshot,
+    emit: &Scope,
     progress: &(dyn Fn(usize, usize) + Sync),
     sink: &(dyn Fn(Vec<StoredResult>) + Sync),
-) -> ComputedState {
-    let figures = PlatformFigures::build(inputs, snapshot.now);
-    let learners: Vec<&LearnerRecord> = inputs
+) -> (PreparedBatch, ItemStates) {
+    let (figures, gamification) = rayon::join(
+        || PlatformFigures::build(&inputs, snapshot.now),
+        || GamificationFigures::build(&inputs, snapshot),
+    );
+    let learners: Vec<usize> = inputs
         .records
         .iter()
-        .filter(|r| r.user.is_active && r.user.roles.contains(&Role::Learner))
+        .enumerate()
+        .filter(|(_, r)| r.user.is_active && r.user.roles.contains(&Role::Learner))
+        .map(|(i, _)| i)
         .collect();
     let total = learners.len();
 
     // Phase 1: every learner's own analytics, in parallel, a step at a time.
     let mut signals: Vec<LearnerSignals> = Vec::with_capacity(learners.len());
+    let mut states = ItemStates::new();
     for (step, chunk) in learners.chunks(LEARNERS_PER_STEP).enumerate() {
         let computed: Vec<(Vec<StoredResult>, LearnerSignals)> = chunk
             .par_iter()
-            .map(|record| {
-                let emit = keeps(record.user.org_id);
-                learner_results(record, inputs, &figures, snapshot, emit)
+            .map(|&i| {
+                let record = &inputs.records[i];
+                let keep = emit.keeps_user(record.user.org_id, record.id());
+                learner_results(record, &inputs, &figures, snapshot, keep)
             })
             .collect();
         let mut results = Vec::with_capacity(computed.len() * names::LEARNER.len() + 32);
-        for (r, s) in computed {
+        for (&i, (r, mut s)) in chunk.iter().zip(computed) {
             results.extend(r);
+            let record = &inputs.records[i];
+            let user = record.id();
+            states.extend(
+                std::mem::take(&mut s.recommendation_states)
+                    .into_iter()
+                    .map(|state| (user, Role::Learner, state)),
+            );
             signals.push(s);
         }
-        sink(results);
+        if !results.is_empty() {
+            sink(results);
+        }
         progress((step * LEARNERS_PER_STEP + chunk.len()).min(total), total);
     }
-    // Phase 2: comparisons that need every learner's phase-1 figures.
-    let snapshots: Vec<peer::PeerSnapshot> = learners
+
+    // What phase 2 reads of every learner.
+    let peer_snapshots: Vec<peer::PeerSnapshot> = learners
         .iter()
         .zip(&signals)
-        .map(|(record, signals)| {
-            peer::PeerSnapshot::from_record(record, &inputs.catalog, &signals.metrics)
+        .map(|(&i, signals)| {
+            peer::PeerSnapshot::from_record(&inputs.records[i], &inputs.catalog, &signals.metrics)
         })
         .collect();
-    let index = peer::PeerIndex::build(&snapshots);
-    let peer_results: Vec<StoredResult> = snapshots
+    let peer_index = peer::PeerIndex::build(&peer_snapshots);
+    let engagement: BTreeMap<UserId, f64> = learners
+        .iter()
+        .zip(&signals)
+        .filter_map(|(&i, s)| {
+            s.metrics
+                .engagement_score
+                .map(|e| (inputs.records[i].id(), e))
+        })
+        .collect();
+    let employees: BTreeMap<UserId, org_analytics::EmployeeMetrics> = learners
+        .iter()
+        .zip(&signals)
+        .map(|(&i, signals)| {
+            (
+                inputs.records[i].id(),
+                org_analytics::EmployeeMetrics {
+                    average_pace: signals.metrics.learning_pace,
+                    engagement_score: signals.metrics.engagement_score,
+                    engagement_history: Vec::new(),
+                    mastery_percentage: signals.metrics.mastery_percentage,
+                    average_score: signals.metrics.average_score,
+                    drop_off_risk_level: signals
+                        .risk_score
+                        .map(|s| org_analytics::DropOffRiskLevel::from_risk_score(s as f64)),
+                    current_streak: None,
+                },
+            )
+        })
+        .collect();
+    let prepared = PreparedBatch {
+        inputs,
+        snapshot,
+        figures,
+        gamification,
+        learners,
+        peer_snapshots,
+        peer_index,
+        engagement,
+        employees,
+    };
+    (prepared, states)
+}
+
+/// Computes the analytics of the subjects in `scope` from a prepared batch, handing results
+/// to `sink` as they are ready, and returns the gamification and item states to store.
+/// With `learners_done` the learners' own analytics were already emitted by [`prepare`];
+/// otherwise they are computed here for the learners in `scope` (`progress` counts them).
+pub fn compute_part(
+    prepared: &PreparedBatch,
+    scope: &Scope,
+    learners_done: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    sink: &(dyn Fn(Vec<StoredResult>) + Sync),
+) -> ComputedState {
+    let inputs = &*prepared.inputs;
+    let snapshot = prepared.snapshot;
+    let mut recommendation_states = ItemStates::new();
+    if !learners_done {
+        let mine: Vec<&LearnerRecord> = prepared
+            .learners
+            .iter()
+            .map(|&i| &inputs.records[i])
+            .filter(|r| scope.keeps_user(r.user.org_id, r.id()))
+            .collect();
+        let total = mine.len();
+        for (step, chunk) in mine.chunks(LEARNERS_PER_STEP).enumerate() {
+            let computed: Vec<(Vec<StoredResult>, LearnerSignals)> = chunk
+                .par_iter()
+                .map(|record| learner_results(record, inputs, &prepared.figures, snapshot, true))
+                .collect();
+            let mut results = Vec::with_capacity(computed.len() * names::LEARNER.len());
+            for (record, (r, s)) in chunk.iter().zip(computed) {
+                results.extend(r);
+                let user = record.id();
+                recommendation_states.extend(
+                    s.recommendation_states
+                        .into_iter()
+                        .map(|state| (user, Role::Learner, state)),
+                );
+            }
+            sink(results);
+            progress((step * LEARNERS_PER_STEP + chunk.len()).min(total), total);
+        }
+    }
+
+    // Phase 2: comparisons that need every learner's phase-1 figures.
+    let peer_results: Vec<StoredResult> = prepared
+        .peer_snapshots
         .par_iter()
-        .filter(|subject| keeps(subject.org_id))
+        .filter(|subject| scope.keeps_user(subject.org_id, subject.user_id))
         .map(|subject| {
             let started = Instant::now();
-            let outcome = match peer::compute(subject, &index) {
+            let outcome = match peer::compute(subject, &prepared.peer_index) {
                 Ok(comparison) => Analysis::Ready(comparison),
                 Err(_) => Analysis::InsufficientData("platform peer group below k"),
             };
@@ -1049,81 +1220,75 @@ pub fn compute_all(
             )
         })
         .collect();
+    sink(peer_results);
 
     // Phase 2: trainers and organisations, from the learners' phase-1 figures.
-    let engagement: BTreeMap<UserId, f64> = learners
-        .iter()
-        .zip(&signals)
-        .filter_map(|(r, s)| s.metrics.engagement_score.map(|e| (r.id(), e)))
-        .collect();
-    let employees: BTreeMap<UserId, org_analytics::EmployeeMetrics> = learners
-        .iter()
-        .zip(&signals)
-        .map(|(record, signals)| {
-            (
-                record.id(),
-                org_analytics::EmployeeMetrics {
-                    average_pace: signals.metrics.learning_pace,
-                    engagement_score: signals.metrics.engagement_score,
-                    engagement_history: Vec::new(),
-                    mastery_percentage: signals.metrics.mastery_percentage,
-                    average_score: signals.metrics.average_score,
-                    drop_off_risk_level: signals
-                        .risk_score
-                        .map(|s| org_analytics::DropOffRiskLevel::from_risk_score(s as f64)),
-                    current_streak: None,
-                },
-            )
-        })
-        .collect();
-    let (trainer_results, trainer_states) =
-        trainer_results(inputs, &engagement, &figures, snapshot);
-    let (org_results, org_states) = org_results(inputs, &employees, &figures, snapshot);
+    let (trainer_results, trainer_states) = trainer_results(
+        inputs,
+        &prepared.engagement,
+        &prepared.figures,
+        scope,
+        snapshot,
+    );
+    sink(trainer_results);
+    let (org_results, org_states) = org_results(
+        inputs,
+        &prepared.employees,
+        &prepared.figures,
+        scope,
+        snapshot,
+    );
+    sink(org_results);
 
     // The platform subject: skill demand over the default timeframe.
-    let started = Instant::now();
-    let demand = skill_demand::compute(
-        &inputs.catalog,
-        &figures.demand_learners,
-        &figures.value_props,
-        &skill_demand::SkillDemandFilters::default(),
-        &Clock::utc(snapshot.now),
-    );
-    let demand_result = stored(
-        ResultKey {
-            subject_type: SubjectType::Platform,
-            subject_id: uuid::Uuid::nil(),
-            role: None,
-            analytics_type: names::SKILL_DEMAND.to_owned(),
-            params_key: "timeframe=6months".to_owned(),
-        },
-        None,
-        demand,
-        snapshot.now,
-        started,
-    );
-    sink(peer_results);
-    sink(trainer_results);
-    sink(org_results);
-    sink(vec![demand_result]);
-    let (gamification_results, gamification) = gamification_results(inputs, snapshot);
+    if scope.keeps_org_subject(None) {
+        let started = Instant::now();
+        let figures = &prepared.figures;
+        let demand = skill_demand::compute(
+            &inputs.catalog,
+            &figures.demand_learners,
+            &figures.value_props,
+            &skill_demand::SkillDemandFilters::default(),
+            &Clock::utc(snapshot.now),
+        );
+        sink(vec![stored(
+            ResultKey {
+                subject_type: SubjectType::Platform,
+                subject_id: uuid::Uuid::nil(),
+                role: None,
+                analytics_type: names::SKILL_DEMAND.to_owned(),
+                params_key: "timeframe=6months".to_owned(),
+            },
+            None,
+            demand,
+            snapshot.now,
+            started,
+        )]);
+    }
+    let (gamification_results, gamification) =
+        gamification_results(inputs, &prepared.gamification, scope, snapshot);
     sink(gamification_results);
-    let recommendation_states = learners
-        .iter()
-        .zip(signals)
-        .flat_map(|(record, signals)| {
-            let org = record.user.org_id;
-            let user = record.id();
-            signals
-                .recommendation_states
-                .into_iter()
-                .map(move |state| (org, (user, Role::Learner, state)))
-        })
-        .chain(trainer_states)
-        .chain(org_states)
-        .collect();
+    recommendation_states.extend(trainer_states);
+    recommendation_states.extend(org_states);
     ComputedState {
         gamification,
         recommendation_states,
     }
+}
+
+/// Computes every analytic of the subjects in `scope` (platform-wide figures still come from
+/// every learner), handing results to `sink` in chunks as they are ready (so the caller can
+/// write while the rest is computed), and returns the gamification and recommendation
+/// states to store. `progress(done, total)` counts learners.
+pub fn compute_all(
+    inputs: std::sync::Arc<PlatformInputs>,
+    snapshot: Snapshot,
+    scope: &Scope,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    sink: &(dyn Fn(Vec<StoredResult>) + Sync),
+) -> ComputedState {
+    let (prepared, learner_states) = prepare(inputs, snapshot, scope, progress, sink);
+    let mut computed = compute_part(&prepared, scope, true, progress, sink);
+    computed.recommendation_states.extend(learner_states);
+    computed
 }

@@ -238,11 +238,9 @@ impl AnalyticsReader {
     /// recalculation stored new ones (`data.md` 8: invalidated when the recalculation
     /// commits), and the platform snapshot.
     pub fn invalidate(&self, scope: &crate::analytics::batch::Scope) {
-        use crate::analytics::batch::Scope;
-        match scope {
-            Scope::All => self.memory.invalidate_all(),
-            Scope::Orgs(orgs) => {
-                let orgs = orgs.clone();
+        match scope.organizations() {
+            None => self.memory.invalidate_all(),
+            Some(orgs) => {
                 // Closures need `support_invalidation_closures` on the builder.
                 if let Err(error) = self
                     .memory

@@ -2,16 +2,19 @@
 //! runs the work and says what was done or what failed.
 
 use super::new_job;
-use crate::analytics::batch::{BatchError, Scope, run_batch_scoped};
+use crate::analytics::batch::{
+    BatchError, Scope, prepare_batch, run_batch_scoped, run_prepared_part,
+};
+use crate::analytics::compute::PreparedBatch;
 use crate::ports::{Coalesce, Job, JobStore, Store, StoreError};
 use crate::results::SubjectType;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use la_domain::OrgId;
 use la_domain::analytics::Window;
 use la_domain::jobs::JobType;
+use la_domain::{OrgId, UserId};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI16, Ordering};
 
@@ -82,6 +85,18 @@ pub struct AnalyticsJobs {
     on_written: Option<OnWritten>,
     /// Test hook (see [`AnalyticsJobs::with_chunk_pause`]).
     chunk_pause: Option<std::time::Duration>,
+    /// The platform-wide part of the daily batch this process is working on, shared by its
+    /// chunks (see [`AnalyticsJobs::prepared_for`]).
+    prepared: tokio::sync::Mutex<Option<PreparedRun>>,
+}
+
+/// A prepared daily batch and what it was prepared for.
+struct PreparedRun {
+    run_date: String,
+    as_of: DateTime<Utc>,
+    /// When loading began: data that changed after it is not in the batch.
+    loaded_from: DateTime<Utc>,
+    batch: Arc<PreparedBatch>,
 }
 
 impl AnalyticsJobs {
@@ -93,6 +108,7 @@ impl AnalyticsJobs {
             chunk_subjects: CHUNK_SUBJECTS,
             on_written: None,
             chunk_pause: None,
+            prepared: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -176,10 +192,7 @@ impl AnalyticsJobs {
         for (done, window) in windows.iter().enumerate() {
             let summary = run_batch_scoped(self.store.clone(), now, *window, scope.clone(), |_| {})
                 .await
-                .map_err(|e| match e {
-                    BatchError::Store(e) => store_failure(job, e),
-                    BatchError::Compute(e) => JobFailure::whole(job, e),
-                })?;
+                .map_err(|e| batch_failure(job, e))?;
             written += summary.results as u64;
             if let Some(on_written) = &self.on_written {
                 on_written(&scope);
@@ -217,22 +230,109 @@ impl AnalyticsJobs {
 
     async fn refresh_orgs(&self, job: &Job, progress: &Progress) -> Result<JobOutput, JobFailure> {
         let scope = scope_of_payload(job)?;
-        // A batch chunk computes as of its batch's instant, so that every chunk of a day, and
-        // any retry of one, sees the same clock (an ingest refresh has none: now).
+        // A batch retry computes as of its batch's instant too (an ingest refresh has none:
+        // now).
         let now = as_of(job)?.unwrap_or_else(|| (self.clock)());
         let written = self
             .recompute(job, scope, &[Window::Days30], now, progress)
             .await?;
-        if let Some(pause) = self.chunk_pause
-            && job.job_type == JobType::BatchAnalyticsChunk
-        {
+        Ok(JobOutput {
+            completed_analytics: Vec::new(),
+            result: Some(json!({ "resultsWritten": written })),
+        })
+    }
+
+    /// One chunk of the daily batch: its subjects, computed from the batch prepared once in
+    /// this process for the day's run (every chunk of a day, and any retry of one, computes
+    /// as of the run's instant).
+    async fn run_chunk(&self, job: &Job) -> Result<JobOutput, JobFailure> {
+        let scope = scope_of_payload(job)?;
+        let now = as_of(job)?.unwrap_or_else(|| (self.clock)());
+        let run_date = job
+            .payload
+            .get("runDate")
+            .and_then(Value::as_str)
+            .map_or_else(|| now.date_naive().to_string(), str::to_owned);
+        let prepared = self.prepared_for(job, &run_date, now).await?;
+        let summary = run_prepared_part(self.store.clone(), prepared, scope.clone(), |_| {})
+            .await
+            .map_err(|e| batch_failure(job, e))?;
+        if let Some(on_written) = &self.on_written {
+            on_written(&scope);
+        }
+        // The last open chunk of the run (this one) lets the prepared batch go: memory does
+        // not stay with the process after the batch.
+        let open = self
+            .jobs
+            .open_batch_chunks(&run_date)
+            .await
+            .map_err(|e| store_failure(job, e))?;
+        if open <= 1 {
+            let mut slot = self.prepared.lock().await;
+            if slot.as_ref().is_some_and(|p| p.run_date == run_date) {
+                *slot = None;
+            }
+        }
+        if let Some(pause) = self.chunk_pause {
             tracing::warn!(job_id = %job.id, ?pause, "test hook: chunk written, pausing before completion");
             tokio::time::sleep(pause).await;
         }
         Ok(JobOutput {
             completed_analytics: Vec::new(),
-            result: Some(json!({ "resultsWritten": written })),
+            result: Some(json!({ "resultsWritten": summary.results })),
         })
+    }
+
+    /// The prepared batch of `run_date` as of `as_of`: the one this process holds when it
+    /// matches and no new data was queued for recalculation since it was loaded (an
+    /// ingestion or a collection), else a freshly loaded one. The lock is held while
+    /// loading, so concurrent workers of this process wait for one load instead of each
+    /// doing their own.
+    async fn prepared_for(
+        &self,
+        job: &Job,
+        run_date: &str,
+        as_of: DateTime<Utc>,
+    ) -> Result<Arc<PreparedBatch>, JobFailure> {
+        let mut slot = self.prepared.lock().await;
+        if let Some(run) = slot.as_ref()
+            && run.run_date == run_date
+            && run.as_of == as_of
+        {
+            let changed = self
+                .jobs
+                .last_data_change()
+                .await
+                .map_err(|e| store_failure(job, e))?;
+            if changed.is_none_or(|at| at < run.loaded_from) {
+                return Ok(run.batch.clone());
+            }
+            tracing::info!(
+                run_date,
+                "new data since the batch was prepared: preparing again"
+            );
+        }
+        // Drop the old one before loading the next: two would not fit where one barely does.
+        *slot = None;
+        let loaded_from = Utc::now();
+        let (batch, summary) = prepare_batch(self.store.as_ref(), as_of, Window::Days30)
+            .await
+            .map_err(|e| batch_failure(job, e))?;
+        tracing::info!(
+            run_date,
+            users = summary.users,
+            load_ms = summary.load.as_millis() as u64,
+            prepare_ms = summary.compute.as_millis() as u64,
+            "daily batch prepared"
+        );
+        let batch = Arc::new(batch);
+        *slot = Some(PreparedRun {
+            run_date: run_date.to_owned(),
+            as_of,
+            loaded_from,
+            batch: batch.clone(),
+        });
+        Ok(batch)
     }
 
     /// Splits the day's batch into chunks of about `chunk_subjects` active users, whole
@@ -253,11 +353,22 @@ impl AnalyticsJobs {
             .active_users_per_org()
             .await
             .map_err(|e| store_failure(job, e))?;
-        let chunks = plan_chunks(&counts, self.chunk_subjects);
-        for (number, orgs) in chunks.iter().enumerate() {
+        let mut large = BTreeMap::new();
+        for &(org, users) in &counts {
+            if users > self.chunk_subjects {
+                let ids = self
+                    .jobs
+                    .active_user_ids(org)
+                    .await
+                    .map_err(|e| store_failure(job, e))?;
+                large.insert(org, ids);
+            }
+        }
+        let chunks = plan_scopes(&counts, &large, self.chunk_subjects);
+        for (number, scope) in chunks.iter().enumerate() {
             let mut chunk = new_job(JobType::BatchAnalyticsChunk, now);
             chunk.coalesce_key = Some(format!("batch-chunk:{day}:{number}"));
-            chunk.payload = orgs_payload(orgs, &day, job.id, now);
+            chunk.payload = chunk_payload(scope, &day, job.id, now);
             self.jobs
                 .enqueue(&chunk, Coalesce::PendingOnly)
                 .await
@@ -297,7 +408,8 @@ impl JobHandler for AnalyticsJobs {
             | JobType::StaleReadRefresh
             // No collectors exist yet (decision 6): collection ends by recomputing the user.
             | JobType::DataCollection => self.refresh_subject(job, progress).await,
-            JobType::IngestRefresh | JobType::BatchAnalyticsChunk | JobType::BatchAnalyticsRetry => {
+            JobType::BatchAnalyticsChunk => self.run_chunk(job).await,
+            JobType::IngestRefresh | JobType::BatchAnalyticsRetry => {
                 self.refresh_orgs(job, progress).await
             }
             JobType::DailyAnalyticsBatch => self.plan_daily_batch(job).await,
@@ -310,22 +422,44 @@ fn store_failure(job: &Job, error: StoreError) -> JobFailure {
     JobFailure::whole(job, format!("storage: {error}"))
 }
 
-/// Chunk payload: `orgs` (UUIDs), `unaffiliated` (users without organisation and the
-/// platform subject), the run date, the planning job and the instant the batch computes as
-/// of (`asOf`, RFC 3339).
-fn orgs_payload(
-    orgs: &[Option<OrgId>],
-    day: &str,
-    parent: uuid::Uuid,
-    as_of: DateTime<Utc>,
-) -> Value {
-    json!({
-        "orgs": orgs.iter().flatten().map(|o| o.0).collect::<Vec<_>>(),
-        "unaffiliated": orgs.contains(&None),
+fn batch_failure(job: &Job, error: BatchError) -> JobFailure {
+    match error {
+        BatchError::Store(e) => store_failure(job, e),
+        BatchError::Compute(e) => JobFailure::whole(job, e),
+    }
+}
+
+/// Chunk payload: `orgs` (UUIDs) and `unaffiliated` (users without organisation and the
+/// platform subject), or `slice` (`org`, `first`, `last`, `orgSubject`: part of a large
+/// organisation, see [`Scope::Slice`]); the run date, the planning job and the instant the
+/// batch computes as of (`asOf`, RFC 3339).
+fn chunk_payload(scope: &Scope, day: &str, parent: uuid::Uuid, as_of: DateTime<Utc>) -> Value {
+    let mut payload = json!({
         "runDate": day,
         "parentJobId": parent,
         "asOf": as_of.to_rfc3339(),
-    })
+    });
+    match scope {
+        Scope::Slice {
+            org,
+            first,
+            last,
+            org_subject,
+        } => {
+            payload["slice"] = json!({
+                "org": org.map(|o| o.0),
+                "first": first,
+                "last": last,
+                "orgSubject": org_subject,
+            });
+        }
+        other => {
+            let orgs = other.organizations().unwrap_or_default();
+            payload["orgs"] = json!(orgs.iter().flatten().map(|o| o.0).collect::<Vec<_>>());
+            payload["unaffiliated"] = json!(orgs.contains(&None));
+        }
+    }
+    payload
 }
 
 /// The payload's `asOf` instant, if it names one.
@@ -344,13 +478,31 @@ fn as_of(job: &Job) -> Result<Option<DateTime<Utc>>, JobFailure> {
 
 /// The scope a chunk, retry or ingest-refresh payload names.
 fn scope_of_payload(job: &Job) -> Result<Scope, JobFailure> {
+    let bad = |e: serde_json::Error| JobFailure::whole(job, format!("bad payload: {e}"));
+    if let Some(slice) = job.payload.get("slice") {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Slice {
+            org: Option<uuid::Uuid>,
+            first: uuid::Uuid,
+            last: uuid::Uuid,
+            org_subject: bool,
+        }
+        let slice: Slice = serde_json::from_value(slice.clone()).map_err(bad)?;
+        return Ok(Scope::Slice {
+            org: slice.org.map(OrgId),
+            first: slice.first,
+            last: slice.last,
+            org_subject: slice.org_subject,
+        });
+    }
     let orgs: Vec<uuid::Uuid> = job
         .payload
         .get("orgs")
         .cloned()
         .map(serde_json::from_value)
         .transpose()
-        .map_err(|e| JobFailure::whole(job, format!("bad payload: {e}")))?
+        .map_err(bad)?
         .unwrap_or_default();
     let unaffiliated = job
         .payload
@@ -362,6 +514,53 @@ fn scope_of_payload(job: &Job) -> Result<Scope, JobFailure> {
         scope.insert(None);
     }
     Ok(Scope::Orgs(scope))
+}
+
+/// The chunks of a daily batch (decision 18: about `per_chunk` subjects each): small
+/// organisations grouped whole ([`plan_chunks`]), and each organisation of more than
+/// `per_chunk` active users (with its sorted ids in `large`) cut into slices of about
+/// `per_chunk` users. Slices cover the whole id range, so users that arrive after planning
+/// still belong to one; the first slice also carries the organisation's own subject (for
+/// the users without organisation: the platform subject).
+pub fn plan_scopes(
+    counts: &[(Option<OrgId>, u64)],
+    large: &BTreeMap<Option<OrgId>, Vec<UserId>>,
+    per_chunk: u64,
+) -> Vec<Scope> {
+    let small: Vec<(Option<OrgId>, u64)> = counts
+        .iter()
+        .filter(|(org, _)| !large.contains_key(org))
+        .copied()
+        .collect();
+    let mut scopes: Vec<Scope> = plan_chunks(&small, per_chunk)
+        .into_iter()
+        .map(|orgs| {
+            // The platform subject goes with the slices when that group is large.
+            Scope::orgs(
+                orgs.into_iter()
+                    .filter(|o| o.is_some() || !large.contains_key(&None)),
+            )
+        })
+        .filter(|scope| scope.organizations().is_some_and(|o| !o.is_empty()))
+        .collect();
+    let per_chunk = usize::try_from(per_chunk.max(1)).unwrap_or(usize::MAX);
+    for (org, ids) in large {
+        let starts: Vec<uuid::Uuid> = ids.iter().step_by(per_chunk).map(|id| id.0).collect();
+        for (k, _) in starts.iter().enumerate() {
+            let first = if k == 0 { uuid::Uuid::nil() } else { starts[k] };
+            let last = match starts.get(k + 1) {
+                Some(next) => uuid::Uuid::from_u128(next.as_u128() - 1),
+                None => uuid::Uuid::max(),
+            };
+            scopes.push(Scope::Slice {
+                org: *org,
+                first,
+                last,
+                org_subject: k == 0,
+            });
+        }
+    }
+    scopes
 }
 
 /// Groups organisations into chunks of about `per_chunk` users, in the given order. An
@@ -435,5 +634,100 @@ mod tests {
     fn the_platform_subject_always_has_a_chunk() {
         assert_eq!(plan_chunks(&[], 500), vec![vec![None]]);
         assert_eq!(plan_chunks(&[(org(1), 5)], 500), vec![vec![org(1), None]]);
+    }
+
+    fn ids(range: std::ops::Range<u128>) -> Vec<UserId> {
+        range.map(|n| UserId(Uuid::from_u128(n))).collect()
+    }
+
+    #[test]
+    fn a_large_organisation_is_cut_into_slices_covering_every_id() {
+        let counts = [(None, 3), (org(1), 12), (org(2), 4)];
+        let large = BTreeMap::from([(org(1), ids(100..112))]);
+        let scopes = plan_scopes(&counts, &large, 5);
+        let slice = |first: u128, last: u128, org_subject| Scope::Slice {
+            org: org(1),
+            first: Uuid::from_u128(first),
+            last: Uuid::from_u128(last),
+            org_subject,
+        };
+        assert_eq!(
+            scopes,
+            vec![
+                // 3 + 4 users exceed a chunk of 5: two chunks.
+                Scope::orgs([None]),
+                Scope::orgs([org(2)]),
+                // 12 users in slices of 5 starting at ids 100, 105, 110; the first slice
+                // reaches down to the nil id and the last up to the largest.
+                slice(0, 104, true),
+                slice(105, 109, false),
+                slice(110, u128::MAX, false),
+            ]
+        );
+        // Every user of the organisation is in exactly one slice, a newcomer too; the
+        // organisation's own subject in the first only.
+        for n in (100..112).chain([5_000]) {
+            let user = UserId(Uuid::from_u128(n));
+            let holders = scopes.iter().filter(|s| s.keeps_user(org(1), user)).count();
+            assert_eq!(holders, 1, "user {n}");
+        }
+        assert_eq!(
+            scopes
+                .iter()
+                .filter(|s| s.keeps_org_subject(org(1)))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn sliced_users_without_organisation_carry_the_platform_subject() {
+        let counts = [(None, 7), (org(1), 2)];
+        let large = BTreeMap::from([(None, ids(1..8))]);
+        let scopes = plan_scopes(&counts, &large, 5);
+        assert_eq!(scopes.len(), 3, "{scopes:?}");
+        assert_eq!(scopes[0], Scope::orgs([org(1)]));
+        assert_eq!(
+            scopes.iter().filter(|s| s.keeps_org_subject(None)).count(),
+            1
+        );
+    }
+
+    #[test]
+    fn slices_travel_in_their_payload() {
+        let scope = Scope::Slice {
+            org: org(3),
+            first: Uuid::from_u128(10),
+            last: Uuid::from_u128(20),
+            org_subject: true,
+        };
+        let now = Utc::now();
+        let job = Job {
+            id: Uuid::nil(),
+            job_type: JobType::BatchAnalyticsChunk,
+            status: la_domain::jobs::JobStatus::Running,
+            priority: 0,
+            subject: None,
+            user_id: None,
+            request_id: None,
+            coalesce_key: None,
+            payload: chunk_payload(&scope, "2026-11-26", Uuid::nil(), now),
+            queued_analytics: Vec::new(),
+            completed_analytics: Vec::new(),
+            failed_analytics: Vec::new(),
+            progress: 0,
+            attempts: 1,
+            max_attempts: 3,
+            run_after: now,
+            timeout_s: 60,
+            locked_by: None,
+            heartbeat_at: None,
+            started_at: None,
+            completed_at: None,
+            error: None,
+            created_at: now,
+            updated_at: now,
+        };
+        assert_eq!(scope_of_payload(&job).unwrap(), scope);
     }
 }

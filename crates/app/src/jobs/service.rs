@@ -116,9 +116,8 @@ impl JobsService {
             .ok_or(JobsError::NotFound)
     }
 
-    /// Cancels a pending job `viewer` may see (seen through [`JobsService::get`]). The
-    /// cancellation itself is the queue's write, as the table owner: `la_api` may only read
-    /// `jobs` (migration 0007).
+    /// Cancels a pending job `viewer` may see (seen through [`JobsService::get`]); the write
+    /// runs as `reader` too ([`JobStore::cancel_job_for`]).
     pub async fn cancel(
         &self,
         id: Uuid,
@@ -127,7 +126,7 @@ impl JobsService {
         now: DateTime<Utc>,
     ) -> Result<Job, JobsError> {
         self.get(id, viewer, reader).await?;
-        match self.jobs.cancel_job(id, now).await? {
+        match self.jobs.cancel_job_for(reader, id, now).await? {
             CancelOutcome::Cancelled(job) => Ok(job),
             CancelOutcome::NotCancellable(_) => Err(JobsError::NotCancellable),
             CancelOutcome::NotFound => Err(JobsError::NotFound),

@@ -164,6 +164,12 @@ pub struct GamificationState {
     pub role: la_domain::Role,
     pub organization_id: Option<OrgId>,
     pub ledger: Vec<LedgerEntry>,
+    /// [`la_domain::analytics::gamification::points::ledger_digest`] of `ledger`, stored with
+    /// the streak row.
+    pub ledger_digest: i64,
+    /// Whether the stored ledger differs (another digest, or none): only then are its rows
+    /// written.
+    pub ledger_changed: bool,
     /// Badges reached and not stored yet (awards are permanent).
     pub new_awards: Vec<BadgeAward>,
     pub streak: StreakState,
@@ -179,6 +185,10 @@ pub trait GamificationStore: Send + Sync {
     async fn badge_awards(
         &self,
     ) -> Result<std::collections::BTreeMap<(UserId, la_domain::Role), Vec<BadgeAward>>, StoreError>;
+    /// The ledger digest stored with each (user, role)'s streak row, where there is one.
+    async fn ledger_digests(
+        &self,
+    ) -> Result<std::collections::BTreeMap<(UserId, la_domain::Role), i64>, StoreError>;
 }
 
 /// A local login account (the credential store of `api.md` 3.3).

@@ -151,6 +151,25 @@ where
     Ok(awards)
 }
 
+/// The ledger digest of every (user, role) that has one (`streak_state`).
+pub(crate) async fn ledger_digests<DB>(
+    pool: &Pool<DB>,
+    bind: Binder<DB>,
+) -> Result<std::collections::BTreeMap<(la_domain::UserId, la_domain::Role), i64>, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'r> RowCursor<'r, DB::Row>: Cells,
+{
+    let rows: Vec<crate::gamification::DigestRow> =
+        fetch_records(pool, "WHERE ledger_digest IS NOT NULL", Vec::new(), bind).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ((row.user_id, row.role), row.digest))
+        .collect())
+}
+
 /// Upserts a dataset in one transaction, referenced entities first.
 pub(crate) async fn write_dataset<DB>(
     pool: &Pool<DB>,
@@ -410,6 +429,15 @@ macro_rules! shared_ports {
                 la_app::ports::StoreError,
             > {
                 crate::common::badge_awards(&self.pool, bind).await
+            }
+
+            async fn ledger_digests(
+                &self,
+            ) -> Result<
+                std::collections::BTreeMap<(la_domain::UserId, la_domain::Role), i64>,
+                la_app::ports::StoreError,
+            > {
+                crate::common::ledger_digests(&self.pool, bind).await
             }
         }
     };

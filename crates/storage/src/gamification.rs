@@ -80,6 +80,7 @@ pub(crate) struct StreakRow {
     longest_streak: u32,
     last_active_date: Option<NaiveDate>,
     updated_at: DateTime<Utc>,
+    ledger_digest: i64,
 }
 
 impl Record for StreakRow {
@@ -92,6 +93,7 @@ impl Record for StreakRow {
         "longest_streak",
         "last_active_date",
         "updated_at",
+        "ledger_digest",
     ];
     fn push_values(&self, out: &mut Vec<Value>) {
         out.push(self.user_id.to_value());
@@ -100,10 +102,40 @@ impl Record for StreakRow {
         out.push(Value::Int(Some(i64::from(self.longest_streak))));
         out.push(self.last_active_date.to_value());
         out.push(self.updated_at.to_value());
+        out.push(Value::Int(Some(self.ledger_digest)));
     }
 }
 
-/// The rows of a batch of states, per table.
+/// A stored ledger digest (`streak_state.ledger_digest`, migration 0011).
+pub(crate) struct DigestRow {
+    pub user_id: UserId,
+    pub role: Role,
+    pub digest: i64,
+}
+
+impl Record for DigestRow {
+    const TABLE: &'static str = "streak_state";
+    const KEY: &'static [&'static str] = &["user_id", "role"];
+    const COLUMNS: &'static [&'static str] = &["user_id", "role", "ledger_digest"];
+    fn push_values(&self, out: &mut Vec<Value>) {
+        out.push(self.user_id.to_value());
+        out.push(Value::Text(Some(self.role.as_str().to_owned())));
+        out.push(Value::Int(Some(self.digest)));
+    }
+}
+
+impl Decode for DigestRow {
+    fn decode(c: &mut impl Cells) -> DecodeResult<Self> {
+        Ok(DigestRow {
+            user_id: UserId(c.uuid()?),
+            role: c.parsed(Role::parse_wire)?,
+            digest: c.opt_i64()?.unwrap_or_default(),
+        })
+    }
+}
+
+/// The rows of a batch of states, per table: ledger rows only of the states whose ledger
+/// changed.
 pub(crate) fn rows(
     states: &[GamificationState],
 ) -> (Vec<LedgerRow>, Vec<AwardRow>, Vec<StreakRow>) {
@@ -111,28 +143,37 @@ pub(crate) fn rows(
     let mut awards = Vec::new();
     let mut streaks = Vec::with_capacity(states.len());
     for state in states {
-        ledger.extend(state.ledger.iter().map(|entry| LedgerRow {
-            user_id: state.user_id,
-            role: state.role,
-            event_type: entry.event_type.as_str(),
-            source_id: entry.source_id.clone(),
-            organization_id: state.organization_id,
-            points: entry.points,
-            occurred_at: entry.occurred_at,
-        }));
+        if state.ledger_changed {
+            ledger.extend(state.ledger.iter().map(|entry| LedgerRow {
+                user_id: state.user_id,
+                role: state.role,
+                event_type: entry.event_type.as_str(),
+                source_id: entry.source_id.clone(),
+                organization_id: state.organization_id,
+                points: entry.points,
+                occurred_at: entry.occurred_at,
+            }));
+        }
         awards.extend(state.new_awards.iter().map(|award| AwardRow {
             user_id: state.user_id,
             role: state.role,
             award: award.clone(),
         }));
-        streaks.push(StreakRow {
+        streaks.push(StreakRow::of(state));
+    }
+    (ledger, awards, streaks)
+}
+
+impl StreakRow {
+    fn of(state: &GamificationState) -> Self {
+        StreakRow {
             user_id: state.user_id,
             role: state.role,
             current_streak: state.streak.current_streak,
             longest_streak: state.streak.longest_streak,
             last_active_date: state.streak.last_active_date,
             updated_at: state.updated_at,
-        });
+            ledger_digest: state.ledger_digest,
+        }
     }
-    (ledger, awards, streaks)
 }

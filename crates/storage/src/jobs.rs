@@ -584,7 +584,7 @@ where
              ORDER BY created_at DESC LIMIT 1",
             Vec::new(),
             self.bind,
-            |c| Ok(c.ts()?),
+            |c| c.ts(),
         )
         .await?;
         Ok(latest.first().copied())

@@ -147,3 +147,36 @@ pub async fn write_mock(
         .await
         .expect("writing the test dataset");
 }
+
+/// Runs one SQL statement that returns no rows (test set-ups that reach past the ports).
+pub async fn execute_sql(db: &Database, sql: &str) {
+    match db {
+        Database::Sqlite(s) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(s.pool())
+                .await
+                .expect("test statement");
+        }
+        Database::Postgres(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p.pool())
+                .await
+                .expect("test statement");
+        }
+    }
+}
+
+/// `SELECT COUNT(*) FROM <from>` (a table and an optional filter).
+pub async fn count_rows(db: &Database, from: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {from}");
+    match db {
+        Database::Sqlite(s) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(s.pool())
+            .await
+            .expect("count"),
+        Database::Postgres(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(p.pool())
+            .await
+            .expect("count"),
+    }
+}

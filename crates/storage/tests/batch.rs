@@ -270,3 +270,50 @@ async fn chunks_and_slices_of_one_prepared_batch_give_the_full_batch_results() {
         assert_eq!(actual, expected, "{:?}", expected.key);
     }
 }
+
+/// Unchanged ledgers are not written again: the digest stored with the streak row decides.
+/// Emptying the ledger behind the batch's back shows it (the next run leaves it empty);
+/// forgetting the digests makes the next run write every ledger again.
+#[tokio::test]
+async fn a_ledger_is_rewritten_only_when_its_digest_changes() {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap();
+    let mut config = DemoConfig::new(now);
+    config.learners = 20;
+    config.trainers = 2;
+    config.courses = 6;
+    config.second_org_learners = 0;
+    let data = la_demo::generate(&config);
+    la_storage::testing::write_mock(&db, &data, now).await;
+    let options = BatchOptions {
+        now,
+        window: Window::Days30,
+        org: None,
+    };
+    run_batch(db.store(), options, |_| {}).await.unwrap();
+    let written = la_storage::testing::count_rows(&db, "points_ledger").await;
+    assert!(
+        written > 100,
+        "the first run writes every ledger: {written}"
+    );
+    let digests =
+        la_storage::testing::count_rows(&db, "streak_state WHERE ledger_digest IS NOT NULL").await;
+    assert!(digests > 0);
+
+    la_storage::testing::execute_sql(&db, "DELETE FROM points_ledger").await;
+    run_batch(db.store(), options, |_| {}).await.unwrap();
+    assert_eq!(
+        la_storage::testing::count_rows(&db, "points_ledger").await,
+        0,
+        "nothing changed, nothing rewritten"
+    );
+
+    la_storage::testing::execute_sql(&db, "UPDATE streak_state SET ledger_digest = NULL").await;
+    run_batch(db.store(), options, |_| {}).await.unwrap();
+    assert_eq!(
+        la_storage::testing::count_rows(&db, "points_ledger").await,
+        written,
+        "without a stored digest every ledger is written again"
+    );
+}

@@ -39,6 +39,9 @@ pub struct BatchSummary {
     pub load: Duration,
     pub compute: Duration,
     pub write: Duration,
+    /// The part of `write` spent on gamification state (points ledger, badges, streaks) and
+    /// recommendation item states, after the results.
+    pub write_state: Duration,
 }
 
 impl BatchSummary {
@@ -325,12 +328,11 @@ async fn write_streaming(
     store
         .write_recommendation_states(&recommendation_states)
         .await?;
-    write_time += writing.elapsed();
-    let writing = Instant::now();
     for chunk in gamification.chunks(RESULTS_PER_WRITE / 4) {
         store.write_gamification(chunk).await?;
     }
-    write_time += writing.elapsed();
+    summary.write_state = writing.elapsed();
+    write_time += summary.write_state;
     summary.gamification_subjects = gamification.len();
     // Writing overlaps computing: `compute` is the wall time of the overlapped stage minus
     // the time spent waiting on the database.

@@ -979,10 +979,14 @@ fn gamification_results(
                 started,
             ));
             let (ledger, new_awards, streak) = subject.state_updates();
+            let ledger_digest = gamification::points::ledger_digest(&ledger, org_id);
             let state = GamificationState {
                 user_id: record.id(),
                 role: *role,
                 organization_id: org_id,
+                ledger_changed: inputs.ledger_digests.get(&(record.id(), *role))
+                    != Some(&ledger_digest),
+                ledger_digest,
                 ledger,
                 new_awards,
                 streak,

@@ -24,6 +24,8 @@ pub struct PlatformInputs {
         (UserId, Role),
         Vec<la_domain::analytics::predictive::recommendations::RecommendationState>,
     >,
+    /// The stored ledger digest per (user, role): unchanged ledgers are not rewritten.
+    pub ledger_digests: BTreeMap<(UserId, Role), i64>,
     /// Users who left the leaderboards (`user_preferences`, decision 17).
     pub opted_out: std::collections::BTreeSet<UserId>,
     index: BTreeMap<UserId, usize>,
@@ -46,6 +48,7 @@ impl PlatformInputs {
             orgs,
             records,
             awards: BTreeMap::new(),
+            ledger_digests: BTreeMap::new(),
             opted_out: Default::default(),
             recommendation_states: BTreeMap::new(),
             index,
@@ -105,6 +108,7 @@ pub async fn load_platform<
     }
     let mut inputs = PlatformInputs::new(catalog, orgs, records);
     inputs.awards = store.badge_awards().await?;
+    inputs.ledger_digests = store.ledger_digests().await?;
     inputs.opted_out = store.leaderboard_opt_outs().await?.into_iter().collect();
     inputs.recommendation_states = store.recommendation_states().await?;
     Ok(inputs)

@@ -300,35 +300,81 @@ where
     for<'r> RowCursor<'r, DB::Row>: Cells,
 {
     const MEMBERS: &str = "WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)";
+    const SHARERS: &str = "WHERE shared_by IN (SELECT id FROM users WHERE org_id = $1)";
     let id = || vec![org.to_value()];
+    // The queries run side by side on several pooled connections: the database steps
+    // through one table while the rows of another are decoded here (on SQLite each
+    // connection has its own worker thread).
+    let (
+        (organizations, departments, teams, users, kpis, value_propositions, mentoring_events),
+        (sessions, enrollments, module_progress, assessment_attempts, user_skills, skill_targets),
+        (
+            user_learning_paths,
+            topic_completions,
+            content_interactions,
+            help_requests,
+            practice_submissions,
+            course_reviews,
+            upstream_recommendations,
+            content_shares,
+        ),
+    ) = tokio::try_join!(
+        async {
+            tokio::try_join!(
+                fetch_records(pool, "WHERE id = $1", id(), bind),
+                fetch_records(pool, "WHERE org_id = $1", id(), bind),
+                fetch_records(pool, "WHERE org_id = $1", id(), bind),
+                fetch_records(pool, "WHERE org_id = $1", id(), bind),
+                fetch_records(pool, "WHERE org_id = $1", id(), bind),
+                fetch_records(pool, "WHERE org_id = $1", id(), bind),
+                fetch_records(pool, "WHERE org_id = $1", id(), bind),
+            )
+        },
+        async {
+            tokio::try_join!(
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+            )
+        },
+        async {
+            tokio::try_join!(
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, MEMBERS, id(), bind),
+                fetch_records(pool, SHARERS, id(), bind),
+            )
+        },
+    )?;
     Ok(Dataset {
-        organizations: fetch_records(pool, "WHERE id = $1", id(), bind).await?,
-        departments: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-        teams: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-        users: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-        kpis: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-        value_propositions: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-        mentoring_events: fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-        sessions: fetch_records(pool, MEMBERS, id(), bind).await?,
-        enrollments: fetch_records(pool, MEMBERS, id(), bind).await?,
-        module_progress: fetch_records(pool, MEMBERS, id(), bind).await?,
-        assessment_attempts: fetch_records(pool, MEMBERS, id(), bind).await?,
-        user_skills: fetch_records(pool, MEMBERS, id(), bind).await?,
-        skill_targets: fetch_records(pool, MEMBERS, id(), bind).await?,
-        user_learning_paths: fetch_records(pool, MEMBERS, id(), bind).await?,
-        topic_completions: fetch_records(pool, MEMBERS, id(), bind).await?,
-        content_interactions: fetch_records(pool, MEMBERS, id(), bind).await?,
-        help_requests: fetch_records(pool, MEMBERS, id(), bind).await?,
-        practice_submissions: fetch_records(pool, MEMBERS, id(), bind).await?,
-        course_reviews: fetch_records(pool, MEMBERS, id(), bind).await?,
-        upstream_recommendations: fetch_records(pool, MEMBERS, id(), bind).await?,
-        content_shares: fetch_records(
-            pool,
-            "WHERE shared_by IN (SELECT id FROM users WHERE org_id = $1)",
-            id(),
-            bind,
-        )
-        .await?,
+        organizations,
+        departments,
+        teams,
+        users,
+        kpis,
+        value_propositions,
+        mentoring_events,
+        sessions,
+        enrollments,
+        module_progress,
+        assessment_attempts,
+        user_skills,
+        skill_targets,
+        user_learning_paths,
+        topic_completions,
+        content_interactions,
+        help_requests,
+        practice_submissions,
+        course_reviews,
+        upstream_recommendations,
+        content_shares,
         ..Dataset::default()
     })
 }

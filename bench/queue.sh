@@ -42,12 +42,14 @@ for n in "${sizes[@]}"; do
     direct=() queued=() direct_rss=() queued_rss=()
     for _ in $(seq "$runs"); do
         reset
-        out=$( { /usr/bin/time -f "time %e %M" env LA_DATABASE_URL="$url" "$bin" batch; } 2>&1)
+        out=$( { /usr/bin/time -f "time %e %M" env LA_DATABASE_URL="$url" "$bin" batch; } 2>&1) \
+            || { echo "$out" >&2; exit 1; }
         echo "$out" | grep -E "Batch done|load" | sed 's/^/  direct: /'
         direct+=("$(awk '/^time/ {print $2}' <<<"$out")")
         direct_rss+=("$(awk '/^time/ {printf "%.0f", $3 / 1024}' <<<"$out")")
         reset
-        out=$( { /usr/bin/time -f "time %e %M" env LA_DATABASE_URL="$url" "$bin" batch --queue --workers "$workers"; } 2>&1)
+        out=$( { /usr/bin/time -f "time %e %M" env LA_DATABASE_URL="$url" "$bin" batch --queue --workers "$workers"; } 2>&1) \
+            || { echo "$out" >&2; exit 1; }
         echo "$out" | grep -E "Queued batch done" | sed 's/^/  queued: /'
         queued+=("$(awk '/^time/ {print $2}' <<<"$out")")
         queued_rss+=("$(awk '/^time/ {printf "%.0f", $3 / 1024}' <<<"$out")")

@@ -302,55 +302,61 @@ where
     const MEMBERS: &str = "WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)";
     const SHARERS: &str = "WHERE shared_by IN (SELECT id FROM users WHERE org_id = $1)";
     let id = || vec![org.to_value()];
-    // The queries run side by side on several pooled connections: the database steps
-    // through one table while the rows of another are decoded here (on SQLite each
-    // connection has its own worker thread).
+    // Three sequences of queries run side by side on three pooled connections (about the
+    // same number of rows each in the demo's shape): the database steps through one table
+    // while the rows of another are decoded here (on SQLite each connection has its own
+    // worker thread). Three, not one per table: a query waiting for a free connection for
+    // longer than the pool's acquire timeout fails, and a large organisation's tables take
+    // seconds each.
     let (
-        (organizations, departments, teams, users, kpis, value_propositions, mentoring_events),
-        (sessions, enrollments, module_progress, assessment_attempts, user_skills, skill_targets),
         (
-            user_learning_paths,
-            topic_completions,
-            content_interactions,
-            help_requests,
+            (organizations, departments, teams, users, kpis, value_propositions, mentoring_events),
+            (sessions, user_skills, enrollments, topic_completions),
+        ),
+        (content_interactions, skill_targets, user_learning_paths, help_requests, course_reviews),
+        (
+            assessment_attempts,
+            module_progress,
             practice_submissions,
-            course_reviews,
             upstream_recommendations,
             content_shares,
         ),
     ) = tokio::try_join!(
         async {
-            tokio::try_join!(
-                fetch_records(pool, "WHERE id = $1", id(), bind),
-                fetch_records(pool, "WHERE org_id = $1", id(), bind),
-                fetch_records(pool, "WHERE org_id = $1", id(), bind),
-                fetch_records(pool, "WHERE org_id = $1", id(), bind),
-                fetch_records(pool, "WHERE org_id = $1", id(), bind),
-                fetch_records(pool, "WHERE org_id = $1", id(), bind),
-                fetch_records(pool, "WHERE org_id = $1", id(), bind),
-            )
+            let org_rows = (
+                fetch_records(pool, "WHERE id = $1", id(), bind).await?,
+                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+            );
+            let member_rows = (
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+            );
+            Ok::<_, StoreError>((org_rows, member_rows))
         },
         async {
-            tokio::try_join!(
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-            )
+            Ok::<_, StoreError>((
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+            ))
         },
         async {
-            tokio::try_join!(
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, MEMBERS, id(), bind),
-                fetch_records(pool, SHARERS, id(), bind),
-            )
+            Ok::<_, StoreError>((
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, MEMBERS, id(), bind).await?,
+                fetch_records(pool, SHARERS, id(), bind).await?,
+            ))
         },
     )?;
     Ok(Dataset {

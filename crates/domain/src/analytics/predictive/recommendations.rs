@@ -565,6 +565,49 @@ impl PracticeTally {
 pub struct PracticeStatistics {
     pub by_user: BTreeMap<UserId, PracticeTally>,
     pub by_assessment: BTreeMap<AssessmentId, BTreeMap<UserId, PracticeTally>>,
+    /// Sums over `by_user` and over each assessment's tallies ([`PracticeStatistics::total_up`]),
+    /// so that a view without its subject is the sum minus one tally: every learner's view
+    /// costs a lookup, not a pass over the whole platform.
+    totals: GroupTotals,
+    assessment_totals: BTreeMap<AssessmentId, GroupTotals>,
+}
+
+/// The sums a [`PracticeView`] is made of, over a group of learners.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct GroupTotals {
+    with_users: usize,
+    without_users: usize,
+    with_attempts: u64,
+    with_passed: u64,
+    without_attempts: u64,
+    without_passed: u64,
+}
+
+impl GroupTotals {
+    fn of<'a>(tallies: impl IntoIterator<Item = &'a PracticeTally>) -> Self {
+        let mut totals = GroupTotals::default();
+        for t in tallies {
+            totals.with_users += usize::from(t.with_attempts > 0);
+            totals.without_users += usize::from(t.without_attempts > 0);
+            totals.with_attempts += u64::from(t.with_attempts);
+            totals.with_passed += u64::from(t.with_passed);
+            totals.without_attempts += u64::from(t.without_attempts);
+            totals.without_passed += u64::from(t.without_passed);
+        }
+        totals
+    }
+
+    /// The group without one of its members.
+    fn without(self, t: &PracticeTally) -> Self {
+        GroupTotals {
+            with_users: self.with_users - usize::from(t.with_attempts > 0),
+            without_users: self.without_users - usize::from(t.without_attempts > 0),
+            with_attempts: self.with_attempts - u64::from(t.with_attempts),
+            with_passed: self.with_passed - u64::from(t.with_passed),
+            without_attempts: self.without_attempts - u64::from(t.without_attempts),
+            without_passed: self.without_passed - u64::from(t.without_passed),
+        }
+    }
 }
 
 /// A shown practice statistic (unrounded).
@@ -578,19 +621,16 @@ pub struct PracticeView {
 
 fn practice_view(
     tallies: &BTreeMap<UserId, PracticeTally>,
+    totals: GroupTotals,
     exclude: Option<UserId>,
 ) -> Guarded<PracticeView> {
-    let members: Vec<&PracticeTally> = tallies
-        .iter()
-        .filter(|(u, _)| Some(**u) != exclude)
-        .map(|(_, t)| t)
-        .collect();
-    let with_users = members.iter().filter(|t| t.with_attempts > 0).count();
-    let without_users = members.iter().filter(|t| t.without_attempts > 0).count();
-    Guarded::new(with_users.min(without_users), || {
-        let sum = |f: fn(&PracticeTally) -> u32| members.iter().map(|t| f(t) as f64).sum::<f64>();
-        let (wa, wp) = (sum(|t| t.with_attempts), sum(|t| t.with_passed));
-        let (na, np) = (sum(|t| t.without_attempts), sum(|t| t.without_passed));
+    let totals = match exclude.and_then(|user| tallies.get(&user)) {
+        Some(own) => totals.without(own),
+        None => totals,
+    };
+    Guarded::new(totals.with_users.min(totals.without_users), || {
+        let (wa, wp) = (totals.with_attempts as f64, totals.with_passed as f64);
+        let (na, np) = (totals.without_attempts as f64, totals.without_passed as f64);
         PracticeView {
             with_practice_pass_rate: if wa > 0.0 { wp / wa * 100.0 } else { 0.0 },
             without_practice_pass_rate: if na > 0.0 { np / na * 100.0 } else { 0.0 },
@@ -600,9 +640,19 @@ fn practice_view(
 }
 
 impl PracticeStatistics {
+    /// Computes the sums behind every view; call after the tallies are complete.
+    pub fn total_up(&mut self) {
+        self.totals = GroupTotals::of(self.by_user.values());
+        self.assessment_totals = self
+            .by_assessment
+            .iter()
+            .map(|(id, tallies)| (*id, GroupTotals::of(tallies.values())))
+            .collect();
+    }
+
     /// Over all assessments; `exclude` = the subject.
     pub fn overall(&self, exclude: Option<UserId>) -> Guarded<PracticeView> {
-        practice_view(&self.by_user, exclude)
+        practice_view(&self.by_user, self.totals, exclude)
     }
 
     /// On one assessment; `exclude` = the subject.
@@ -611,9 +661,12 @@ impl PracticeStatistics {
         assessment: AssessmentId,
         exclude: Option<UserId>,
     ) -> Guarded<PracticeView> {
-        match self.by_assessment.get(&assessment) {
-            Some(t) => practice_view(t, exclude),
-            None => Guarded::Suppressed,
+        match (
+            self.by_assessment.get(&assessment),
+            self.assessment_totals.get(&assessment),
+        ) {
+            (Some(tallies), Some(totals)) => practice_view(tallies, *totals, exclude),
+            _ => Guarded::Suppressed,
         }
     }
 
@@ -639,6 +692,11 @@ pub struct PeerStatistics {
     pub sorted_hours: Vec<f64>,
     /// Per skill: its recent acquirers and their mean weekly hours in the 28 days before.
     pub acquirers: BTreeMap<SkillId, Vec<(UserId, f64)>>,
+    /// `acquirers` indexed ([`PeerStatistics::index_acquirers`]): per skill the hours sorted,
+    /// and each acquirer's own, so a view without its subject counts by binary search
+    /// instead of copying the skill's whole group for every learner.
+    sorted_acquirer_hours: BTreeMap<SkillId, Vec<f64>>,
+    acquirer_hours: BTreeMap<(SkillId, UserId), f64>,
 }
 
 /// A shown peer insight (unrounded).
@@ -665,29 +723,47 @@ fn quantile_without(sorted: &[f64], skip: Option<usize>, q: f64) -> Option<f64> 
 }
 
 impl PeerStatistics {
+    /// Indexes `acquirers`; call after they are complete.
+    pub fn index_acquirers(&mut self) {
+        self.sorted_acquirer_hours = self
+            .acquirers
+            .iter()
+            .map(|(skill, list)| {
+                let mut hours: Vec<f64> = list.iter().map(|(_, h)| *h).collect();
+                hours.sort_by(f64::total_cmp);
+                (*skill, hours)
+            })
+            .collect();
+        self.acquirer_hours = self
+            .acquirers
+            .iter()
+            .flat_map(|(skill, list)| list.iter().map(move |(user, h)| ((*skill, *user), *h)))
+            .collect();
+    }
+
     /// The insight on one skill for a subject (excluded from both groups).
     pub fn skill_view(&self, skill: SkillId, subject: UserId) -> Guarded<PeerView> {
-        let acquirers: Vec<f64> = self
-            .acquirers
+        let all = self
+            .sorted_acquirer_hours
             .get(&skill)
-            .into_iter()
-            .flatten()
-            .filter(|(u, _)| *u != subject)
-            .map(|(_, h)| *h)
-            .collect();
+            .map_or(&[][..], Vec::as_slice);
+        let own = self.acquirer_hours.get(&(skill, subject)).copied();
+        let acquirers = all.len() - usize::from(own.is_some());
         let skip = self.weekly_hours.get(&subject).and_then(|own| {
             self.sorted_hours
                 .binary_search_by(|v| v.total_cmp(own))
                 .ok()
         });
         let group = self.sorted_hours.len() - usize::from(skip.is_some());
-        Guarded::new(acquirers.len().min(group), || {
+        Guarded::new(acquirers.min(group), || {
             let median = quantile_without(&self.sorted_hours, skip, 0.5).unwrap_or(0.0);
-            let above = acquirers.iter().filter(|h| **h > median).count();
+            let above = all.len()
+                - all.partition_point(|h| *h <= median)
+                - usize::from(own.is_some_and(|h| h > median));
             PeerView {
-                share_above_median_pct: above as f64 / acquirers.len() as f64 * 100.0,
+                share_above_median_pct: above as f64 / acquirers as f64 * 100.0,
                 median_weekly_hours: median,
-                sample_size: acquirers.len(),
+                sample_size: acquirers,
             }
         })
     }
@@ -787,6 +863,8 @@ pub fn platform_statistics(
     let mut sorted: Vec<f64> = stats.peers.weekly_hours.values().copied().collect();
     sorted.sort_by(f64::total_cmp);
     stats.peers.sorted_hours = sorted;
+    stats.practice.total_up();
+    stats.peers.index_acquirers();
     stats
 }
 
@@ -2992,5 +3070,97 @@ mod tests {
             let json = serde_json::to_string(&out).unwrap();
             prop_assert!(!json.contains("NaN"));
         }
+    }
+
+    /// The indexed views (sums minus the subject, binary search over sorted hours) give
+    /// exactly what a pass over the whole group without the subject gives, for every subject
+    /// of a pseudo-random platform, k-anonymity thresholds included.
+    #[test]
+    fn indexed_views_equal_a_pass_over_the_group() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        let skill = SkillId(u(77));
+        let mut peers = PeerStatistics::default();
+        let mut practice = PracticeStatistics::default();
+        let users: Vec<UserId> = (0..40).map(|i| UserId(u(1000 + i))).collect();
+        for user in &users {
+            if next(4) > 0 {
+                peers.weekly_hours.insert(*user, next(20) as f64 / 4.0);
+            }
+            if next(3) == 0 {
+                let entry = peers.acquirers.entry(skill).or_default();
+                entry.push((*user, next(20) as f64 / 4.0));
+            }
+            let tally = practice.by_user.entry(*user).or_default();
+            for _ in 0..next(4) {
+                tally.add(next(2) == 0, next(3) > 0);
+            }
+        }
+        let mut sorted: Vec<f64> = peers.weekly_hours.values().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        peers.sorted_hours = sorted;
+        peers.index_acquirers();
+        practice.total_up();
+
+        let mut shown = (0, 0);
+        for subject in users.iter().copied().chain([UserId(u(1))]) {
+            // Peer insight by a pass over the group without the subject.
+            let others: Vec<f64> = peers.acquirers[&skill]
+                .iter()
+                .filter(|(user, _)| *user != subject)
+                .map(|(_, h)| *h)
+                .collect();
+            let mut hours: Vec<f64> = peers
+                .weekly_hours
+                .iter()
+                .filter(|(user, _)| **user != subject)
+                .map(|(_, h)| *h)
+                .collect();
+            hours.sort_by(f64::total_cmp);
+            let expected = Guarded::new(others.len().min(hours.len()), || {
+                let median = quantile_without(&hours, None, 0.5).unwrap_or(0.0);
+                PeerView {
+                    share_above_median_pct: others.iter().filter(|h| **h > median).count() as f64
+                        / others.len() as f64
+                        * 100.0,
+                    median_weekly_hours: median,
+                    sample_size: others.len(),
+                }
+            });
+            assert_eq!(peers.skill_view(skill, subject), expected, "{subject:?}");
+            shown.0 += usize::from(!expected.is_suppressed());
+
+            // Practice statistic likewise.
+            let rest: Vec<&PracticeTally> = practice
+                .by_user
+                .iter()
+                .filter(|(user, _)| **user != subject)
+                .map(|(_, t)| t)
+                .collect();
+            let with_users = rest.iter().filter(|t| t.with_attempts > 0).count();
+            let without_users = rest.iter().filter(|t| t.without_attempts > 0).count();
+            let expected = Guarded::new(with_users.min(without_users), || {
+                let sum =
+                    |f: fn(&PracticeTally) -> u32| rest.iter().map(|t| f(t) as f64).sum::<f64>();
+                let (wa, wp) = (sum(|t| t.with_attempts), sum(|t| t.with_passed));
+                let (na, np) = (sum(|t| t.without_attempts), sum(|t| t.without_passed));
+                PracticeView {
+                    with_practice_pass_rate: if wa > 0.0 { wp / wa * 100.0 } else { 0.0 },
+                    without_practice_pass_rate: if na > 0.0 { np / na * 100.0 } else { 0.0 },
+                    sample_size: (wa + na) as usize,
+                }
+            });
+            assert_eq!(practice.overall(Some(subject)), expected, "{subject:?}");
+            shown.1 += usize::from(!expected.is_suppressed());
+        }
+        assert!(
+            shown.0 > 0 && shown.1 > 0,
+            "the views are shown, not only suppressed"
+        );
     }
 }

@@ -492,3 +492,45 @@ async fn the_refresh_limit_is_shared_by_instances_on_one_database() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A job that fails every attempt is retried with backoff (1, 2, 4 s here instead of 60,
+/// 120, 240) and then dies; J1 shows it failed with the attempts made and the last error.
+#[tokio::test]
+async fn a_job_that_always_fails_shows_dead_with_its_error() {
+    use la_app::ports::JobSubject;
+    use la_app::results::SubjectType;
+    let app = spawn_app_configured(SpawnOptions::demo(), |settings| {
+        settings.jobs.retry_seconds = 1;
+    })
+    .await;
+    let learner = app.login("learner@demo.local").await;
+    // A refresh of a subject that does not exist: the handler fails it every time. It is
+    // put in the queue directly (S3 refuses unknown subjects), owned by the learner.
+    let owner = la_domain::UserId(learner.user_id.parse().unwrap());
+    let id = la_app::jobs::request_refresh(
+        app.database.jobs().as_ref(),
+        la_app::jobs::RefreshRequest {
+            job_type: la_domain::jobs::JobType::ManualAnalyticsRefresh,
+            subject: JobSubject {
+                subject_type: SubjectType::User,
+                subject_id: uuid::Uuid::new_v4(),
+                role: Some(la_domain::Role::Learner),
+            },
+            user_id: Some(owner),
+            analytics: vec!["velocity".to_owned()],
+            request_id: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .id()
+    .to_string();
+    let status = wait_until_terminal(&app, &learner.token, &id).await;
+    assert_eq!(status["status"], "failed", "{status}");
+    assert_eq!(status["attempts"], 4, "{status}");
+    assert_eq!(status["error"], "the subject no longer exists", "{status}");
+    assert_eq!(status["failedAnalytics"], json!(["velocity"]));
+    assert!(status["completedAt"].is_string());
+    app.stop().await;
+}

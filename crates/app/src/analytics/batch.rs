@@ -309,9 +309,13 @@ async fn write_streaming(
                 .map(|r| (r.key.subject_type, r.key.subject_id, r.key.role)),
         );
         let writing = Instant::now();
-        for chunk in results.chunks(RESULTS_PER_WRITE) {
-            store.upsert_results(chunk).await?;
-        }
+        write_in_lanes(
+            store.as_ref(),
+            &results,
+            RESULTS_PER_WRITE,
+            |store, chunk| store.upsert_results(chunk),
+        )
+        .await?;
         write_time += writing.elapsed();
         progress(BatchStage::Writing {
             done: summary.results,
@@ -328,9 +332,13 @@ async fn write_streaming(
     store
         .write_recommendation_states(&recommendation_states)
         .await?;
-    for chunk in gamification.chunks(RESULTS_PER_WRITE / 4) {
-        store.write_gamification(chunk).await?;
-    }
+    write_in_lanes(
+        store.as_ref(),
+        &gamification,
+        RESULTS_PER_WRITE / 4,
+        |store, chunk| store.write_gamification(chunk),
+    )
+    .await?;
     summary.write_state = writing.elapsed();
     write_time += summary.write_state;
     summary.gamification_subjects = gamification.len();
@@ -339,6 +347,39 @@ async fn write_streaming(
     summary.write = write_time;
     summary.compute = started.elapsed().saturating_sub(write_time);
     Ok(summary)
+}
+
+/// A port's write, as `async_trait` returns it.
+type WriteFuture<'s> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + 's>>;
+
+/// Writes `items` in transactions of `per_write`. On PostgreSQL two connections write side
+/// by side (disjoint keys, so they never wait on each other's rows): the server's work
+/// (index upkeep, the points ledger's foreign key and three indexes) is what the batch waits
+/// for, and with one connection it runs on one core. SQLite has one writer at a time.
+async fn write_in_lanes<'a, T: Sync>(
+    store: &'a dyn Store,
+    items: &'a [T],
+    per_write: usize,
+    write: impl for<'s> Fn(&'s dyn Store, &'s [T]) -> WriteFuture<'s> + Sync,
+) -> Result<(), StoreError> {
+    let chunks: Vec<&[T]> = items.chunks(per_write).collect();
+    let lane = |first: usize, step: usize| {
+        let (chunks, write) = (&chunks, &write);
+        async move {
+            for chunk in chunks.iter().skip(first).step_by(step) {
+                write(store, chunk).await?;
+            }
+            Ok::<(), StoreError>(())
+        }
+    };
+    match store.backend() {
+        crate::ports::Backend::Postgres => {
+            tokio::try_join!(lane(0, 2), lane(1, 2))?;
+        }
+        crate::ports::Backend::Sqlite => lane(0, 1).await?,
+    }
+    Ok(())
 }
 
 #[cfg(test)]

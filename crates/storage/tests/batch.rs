@@ -31,6 +31,38 @@ fn demo_learner_id(data: &la_domain::model::Dataset) -> la_domain::UserId {
         .id
 }
 
+/// The instant every test here computes as of.
+fn batch_now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap()
+}
+
+/// A small platform: `learners` in the main organisation (3 trainers, 8 courses) and
+/// `second` in another.
+fn small_platform(learners: usize, second: usize) -> la_domain::model::Dataset {
+    let mut config = DemoConfig::new(batch_now());
+    config.learners = learners;
+    config.trainers = 3;
+    config.courses = 8;
+    config.second_org_learners = second;
+    la_demo::generate(&config)
+}
+
+/// A fresh database holding `data`, and the guard that drops it.
+async fn seeded(data: &la_domain::model::Dataset) -> (TestDatabase, la_storage::Database) {
+    let test_db = TestDatabase::create().await;
+    let db = test_db.migrated().await;
+    la_storage::testing::write_mock(&db, data, batch_now()).await;
+    (test_db, db)
+}
+
+fn full_batch() -> BatchOptions {
+    BatchOptions {
+        now: batch_now(),
+        window: Window::Days30,
+        org: None,
+    }
+}
+
 #[tokio::test]
 async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
     let test_db = TestDatabase::create().await;
@@ -155,27 +187,12 @@ async fn the_batch_stores_every_analytic_and_a_second_run_changes_nothing() {
 /// organisation by organisation, the results must be exactly those of one full batch.
 #[tokio::test]
 async fn organisation_by_organisation_gives_the_full_batch_results() {
-    let now = Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap();
-    let mut config = DemoConfig::new(now);
-    config.learners = 30;
-    config.trainers = 3;
-    config.courses = 8;
-    config.second_org_learners = 12;
-    let data = la_demo::generate(&config);
+    let now = batch_now();
+    let data = small_platform(30, 12);
+    let (_full_db, full) = seeded(&data).await;
+    run_batch(full.store(), full_batch(), |_| {}).await.unwrap();
 
-    let full_db = TestDatabase::create().await;
-    let full = full_db.migrated().await;
-    la_storage::testing::write_mock(&full, &data, now).await;
-    let options = BatchOptions {
-        now,
-        window: Window::Days30,
-        org: None,
-    };
-    run_batch(full.store(), options, |_| {}).await.unwrap();
-
-    let scoped_db = TestDatabase::create().await;
-    let scoped = scoped_db.migrated().await;
-    la_storage::testing::write_mock(&scoped, &data, now).await;
+    let (_scoped_db, scoped) = seeded(&data).await;
     let mut scopes: Vec<Option<la_domain::OrgId>> =
         data.organizations.iter().map(|o| Some(o.id)).collect();
     scopes.push(None);
@@ -212,27 +229,12 @@ async fn chunks_and_slices_of_one_prepared_batch_give_the_full_batch_results() {
     use la_app::analytics::batch::{prepare_batch, run_prepared_part};
     use la_app::jobs::handlers::plan_scopes;
 
-    let now = Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap();
-    let mut config = DemoConfig::new(now);
-    config.learners = 40;
-    config.trainers = 3;
-    config.courses = 8;
-    config.second_org_learners = 12;
-    let data = la_demo::generate(&config);
+    let now = batch_now();
+    let data = small_platform(40, 12);
+    let (_full_db, full) = seeded(&data).await;
+    run_batch(full.store(), full_batch(), |_| {}).await.unwrap();
 
-    let full_db = TestDatabase::create().await;
-    let full = full_db.migrated().await;
-    la_storage::testing::write_mock(&full, &data, now).await;
-    let options = BatchOptions {
-        now,
-        window: Window::Days30,
-        org: None,
-    };
-    run_batch(full.store(), options, |_| {}).await.unwrap();
-
-    let chunked_db = TestDatabase::create().await;
-    let chunked = chunked_db.migrated().await;
-    la_storage::testing::write_mock(&chunked, &data, now).await;
+    let (_chunked_db, chunked) = seeded(&data).await;
     let jobs = chunked.jobs();
     let counts = jobs.active_users_per_org().await.unwrap();
     let mut large = std::collections::BTreeMap::new();
@@ -276,21 +278,8 @@ async fn chunks_and_slices_of_one_prepared_batch_give_the_full_batch_results() {
 /// forgetting the digests makes the next run write every ledger again.
 #[tokio::test]
 async fn a_ledger_is_rewritten_only_when_its_digest_changes() {
-    let test_db = TestDatabase::create().await;
-    let db = test_db.migrated().await;
-    let now = Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap();
-    let mut config = DemoConfig::new(now);
-    config.learners = 20;
-    config.trainers = 2;
-    config.courses = 6;
-    config.second_org_learners = 0;
-    let data = la_demo::generate(&config);
-    la_storage::testing::write_mock(&db, &data, now).await;
-    let options = BatchOptions {
-        now,
-        window: Window::Days30,
-        org: None,
-    };
+    let (_test_db, db) = seeded(&small_platform(20, 0)).await;
+    let options = full_batch();
     run_batch(db.store(), options, |_| {}).await.unwrap();
     let written = la_storage::testing::count_rows(&db, "points_ledger").await;
     assert!(

@@ -183,7 +183,7 @@ struct LearnerSignals {
     metrics: peer::ComputedMetrics,
     /// AS-004.15 risk score (the maximum over active enrollments).
     risk_score: Option<i64>,
-    /// The learner's AS-004.17 item states after this generation, to store.
+    /// The learner's AS-004.17 item states this generation changed (new, expired), to store.
     recommendation_states: Vec<recommendations::RecommendationState>,
 }
 
@@ -452,7 +452,12 @@ fn learner_results(
         &figures.statistics,
         stored_states,
     );
-    let recommendation_states = std::mem::take(&mut advice.states);
+    // Only what this generation changed is written (most items keep their state night after
+    // night; unchanged rows are not rewritten, nor a decision made meanwhile overwritten).
+    let recommendation_states = std::mem::take(&mut advice.states)
+        .into_iter()
+        .filter(|s| !stored_states.contains(s))
+        .collect();
     results.push(stored(
         key(names::RECOMMENDATIONS),
         org_id,
@@ -469,7 +474,7 @@ fn learner_results(
     (results, signals)
 }
 
-/// Item states of AS-004.17 to store.
+/// Item states of AS-004.17 to store: those a generation changed.
 pub type ItemStates = Vec<ViewerRecommendationState>;
 
 /// The storage parameters of O4: `includeWorkers=true` (the only named output, decision 12:
@@ -608,6 +613,7 @@ fn trainer_results(
             );
             let states = std::mem::take(&mut advice.states)
                 .into_iter()
+                .filter(|s| !stored_states.contains(s))
                 .map(|s| (user.id, Role::Trainer, s))
                 .collect();
             out.push(stored(
@@ -770,6 +776,7 @@ fn org_results(
                 states.extend(
                     std::mem::take(&mut advice.states)
                         .into_iter()
+                        .filter(|s| !stored_states.contains(s))
                         .map(|s| (*viewer, Role::OrgAdmin, s)),
                 );
                 out.push(stored(

@@ -87,7 +87,7 @@ pub struct AnalyticsJobs {
     chunk_pause: Option<std::time::Duration>,
     /// The platform-wide part of the daily batch this process is working on, shared by its
     /// chunks (see [`AnalyticsJobs::prepared_for`]).
-    prepared: tokio::sync::Mutex<Option<PreparedRun>>,
+    prepared: Arc<tokio::sync::Mutex<Option<PreparedRun>>>,
 }
 
 /// A prepared daily batch and what it was prepared for.
@@ -108,7 +108,7 @@ impl AnalyticsJobs {
             chunk_subjects: CHUNK_SUBJECTS,
             on_written: None,
             chunk_pause: None,
-            prepared: tokio::sync::Mutex::new(None),
+            prepared: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
@@ -260,19 +260,6 @@ impl AnalyticsJobs {
         if let Some(on_written) = &self.on_written {
             on_written(&scope);
         }
-        // The last open chunk of the run (this one) lets the prepared batch go: memory does
-        // not stay with the process after the batch.
-        let open = self
-            .jobs
-            .open_batch_chunks(&run_date)
-            .await
-            .map_err(|e| store_failure(job, e))?;
-        if open <= 1 {
-            let mut slot = self.prepared.lock().await;
-            if slot.as_ref().is_some_and(|p| p.run_date == run_date) {
-                *slot = None;
-            }
-        }
         if let Some(pause) = self.chunk_pause {
             tracing::warn!(job_id = %job.id, ?pause, "test hook: chunk written, pausing before completion");
             tokio::time::sleep(pause).await;
@@ -332,7 +319,40 @@ impl AnalyticsJobs {
             loaded_from,
             batch: batch.clone(),
         });
+        self.release_when_done(run_date, as_of);
         Ok(batch)
+    }
+
+    /// Drops the prepared batch once no chunk of its run is pending or running (checked every
+    /// 30 s), so its memory does not stay with the process after the batch.
+    fn release_when_done(&self, run_date: &str, as_of: DateTime<Utc>) {
+        let (slot, jobs, run_date) = (
+            self.prepared.clone(),
+            self.jobs.clone(),
+            run_date.to_owned(),
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                match jobs.open_batch_chunks(&run_date).await {
+                    Ok(0) => {}
+                    Ok(_) => continue,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot count the open chunks of the batch");
+                        continue;
+                    }
+                }
+                let mut slot = slot.lock().await;
+                if slot
+                    .as_ref()
+                    .is_some_and(|p| p.run_date == run_date && p.as_of == as_of)
+                {
+                    *slot = None;
+                    tracing::info!(run_date, "daily batch done: prepared platform released");
+                }
+                return;
+            }
+        });
     }
 
     /// Splits the day's batch into chunks of about `chunk_subjects` active users, whole

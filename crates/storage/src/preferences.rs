@@ -147,74 +147,37 @@ where
     Ok(states)
 }
 
-/// Rows per multi-row upsert (8 parameters each, well below SQLite's limit).
-const STATES_PER_STATEMENT: usize = 500;
+/// One stored AS-004.17 item state, upserted by (viewer, role, rule, target) through the
+/// backends' bulk path (`upsert_rows`: multi-row `VALUES` on SQLite, `UNNEST` on
+/// PostgreSQL). The id is a function of that key, so rewriting it changes nothing.
+pub(crate) struct StateRow<'a>(pub &'a ViewerRecommendationState);
 
-pub(crate) async fn write_recommendation_states<DB>(
-    pool: &Pool<DB>,
-    states: &[ViewerRecommendationState],
-    bind: Binder<DB>,
-) -> Result<(), StoreError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-{
-    let mut tx = pool.begin().await.map_err(store_error)?;
-    for chunk in states.chunks(STATES_PER_STATEMENT) {
-        let mut sql = String::from(
-            "INSERT INTO recommendation_state \
-             (user_id, role, rule_id, target_id, id, status, created_at, updated_at) VALUES ",
-        );
-        let mut params = Vec::with_capacity(chunk.len() * 8);
-        for (i, (user, role, state)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&row_placeholders::<DB>(i * 8, 8));
-            params.extend([
-                Value::Uuid(Some(user.0)),
-                Value::Text(Some(role.as_str().to_owned())),
-                Value::Text(Some(state.rule_id.clone())),
-                Value::Text(Some(state.target_id.clone())),
-                Value::Uuid(Some(state.recommendation_id)),
-                Value::Text(Some(state.status.as_str().to_owned())),
-                Value::Ts(Some(state.created_at)),
-                Value::Ts(Some(state.updated_at)),
-            ]);
-        }
-        sql.push_str(
-            " ON CONFLICT (user_id, role, rule_id, target_id) DO UPDATE SET \
-             status = excluded.status, created_at = excluded.created_at, \
-             updated_at = excluded.updated_at",
-        );
-        let mut args = DB::Arguments::default();
-        for value in params {
-            bind(&mut args, value).map_err(|e| StoreError::Other(e.to_string()))?;
-        }
-        sqlx::query_with::<DB, _>(AssertSqlSafe(sql), args)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+impl crate::records::Record for StateRow<'_> {
+    const TABLE: &'static str = "recommendation_state";
+    const KEY: &'static [&'static str] = &["user_id", "role", "rule_id", "target_id"];
+    const COLUMNS: &'static [&'static str] = &[
+        "user_id",
+        "role",
+        "rule_id",
+        "target_id",
+        "id",
+        "status",
+        "created_at",
+        "updated_at",
+    ];
+    fn push_values(&self, out: &mut Vec<Value>) {
+        let (user, role, state) = self.0;
+        out.extend([
+            Value::Uuid(Some(user.0)),
+            Value::Text(Some(role.as_str().to_owned())),
+            Value::Text(Some(state.rule_id.clone())),
+            Value::Text(Some(state.target_id.clone())),
+            Value::Uuid(Some(state.recommendation_id)),
+            Value::Text(Some(state.status.as_str().to_owned())),
+            Value::Ts(Some(state.created_at)),
+            Value::Ts(Some(state.updated_at)),
+        ]);
     }
-    tx.commit().await.map_err(store_error)
-}
-
-/// `($n+1, …, $n+width)` on PostgreSQL; `(?, …)` on SQLite, which looks a numbered
-/// parameter up by a linear scan (binding a 4 000-parameter statement was quadratic: most of
-/// the time the batch spent writing item states).
-fn row_placeholders<DB: Database>(first: usize, width: usize) -> String {
-    let numbered = DB::NAME == "PostgreSQL";
-    let parts: Vec<String> = (1..=width)
-        .map(|k| {
-            if numbered {
-                format!("${}", first + k)
-            } else {
-                "?".to_owned()
-            }
-        })
-        .collect();
-    format!("({})", parts.join(","))
 }
 
 /// Sets the status of `viewer`'s item `id` in `role` on `executor` (the pool, or the `la_api`
@@ -273,7 +236,8 @@ macro_rules! recommendation_state_store {
                 &self,
                 states: &[la_app::ports::ViewerRecommendationState],
             ) -> Result<(), la_app::ports::StoreError> {
-                crate::preferences::write_recommendation_states(&self.pool, states, bind).await
+                let rows: Vec<_> = states.iter().map(crate::preferences::StateRow).collect();
+                self.upsert_rows(&rows).await
             }
 
             async fn set_own_recommendation_status(

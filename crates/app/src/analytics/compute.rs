@@ -1050,11 +1050,45 @@ impl PreparedBatch {
     pub fn snapshot(&self) -> Snapshot {
         self.snapshot
     }
+}
 
-    /// Active learners of the platform.
-    pub fn learner_count(&self) -> usize {
-        self.learners.len()
+/// Phase 1 over `learners`, in parallel, a step at a time: every learner's signals (in
+/// order) and the item states of those whose results are emitted (`emit`); their results go
+/// to `sink` step by step. `progress(done, total)` counts learners.
+fn phase_one(
+    learners: &[&LearnerRecord],
+    inputs: &PlatformInputs,
+    figures: &PlatformFigures,
+    snapshot: Snapshot,
+    emit: &(dyn Fn(&LearnerRecord) -> bool + Sync),
+    progress: &(dyn Fn(usize, usize) + Sync),
+    sink: &(dyn Fn(Vec<StoredResult>) + Sync),
+) -> (Vec<LearnerSignals>, ItemStates) {
+    let total = learners.len();
+    let mut signals: Vec<LearnerSignals> = Vec::with_capacity(total);
+    let mut states = ItemStates::new();
+    for (step, chunk) in learners.chunks(LEARNERS_PER_STEP).enumerate() {
+        let computed: Vec<(Vec<StoredResult>, LearnerSignals)> = chunk
+            .par_iter()
+            .map(|record| learner_results(record, inputs, figures, snapshot, emit(record)))
+            .collect();
+        let mut results = Vec::with_capacity(computed.len() * names::LEARNER.len() + 32);
+        for (record, (r, mut s)) in chunk.iter().zip(computed) {
+            results.extend(r);
+            let user = record.id();
+            states.extend(
+                std::mem::take(&mut s.recommendation_states)
+                    .into_iter()
+                    .map(|state| (user, Role::Learner, state)),
+            );
+            signals.push(s);
+        }
+        if !results.is_empty() {
+            sink(results);
+        }
+        progress((step * LEARNERS_PER_STEP + chunk.len()).min(total), total);
     }
+    (signals, states)
 }
 
 /// Builds the platform-wide part of a batch. Phase 1 runs over every active learner; the
@@ -1079,37 +1113,18 @@ pub fn prepare(
         .filter(|(_, r)| r.user.is_active && r.user.roles.contains(&Role::Learner))
         .map(|(i, _)| i)
         .collect();
-    let total = learners.len();
 
-    // Phase 1: every learner's own analytics, in parallel, a step at a time.
-    let mut signals: Vec<LearnerSignals> = Vec::with_capacity(learners.len());
-    let mut states = ItemStates::new();
-    for (step, chunk) in learners.chunks(LEARNERS_PER_STEP).enumerate() {
-        let computed: Vec<(Vec<StoredResult>, LearnerSignals)> = chunk
-            .par_iter()
-            .map(|&i| {
-                let record = &inputs.records[i];
-                let keep = emit.keeps_user(record.user.org_id, record.id());
-                learner_results(record, &inputs, &figures, snapshot, keep)
-            })
-            .collect();
-        let mut results = Vec::with_capacity(computed.len() * names::LEARNER.len() + 32);
-        for (&i, (r, mut s)) in chunk.iter().zip(computed) {
-            results.extend(r);
-            let record = &inputs.records[i];
-            let user = record.id();
-            states.extend(
-                std::mem::take(&mut s.recommendation_states)
-                    .into_iter()
-                    .map(|state| (user, Role::Learner, state)),
-            );
-            signals.push(s);
-        }
-        if !results.is_empty() {
-            sink(results);
-        }
-        progress((step * LEARNERS_PER_STEP + chunk.len()).min(total), total);
-    }
+    // Phase 1: every learner's own analytics.
+    let records: Vec<&LearnerRecord> = learners.iter().map(|&i| &inputs.records[i]).collect();
+    let (signals, states) = phase_one(
+        &records,
+        &inputs,
+        &figures,
+        snapshot,
+        &|record| emit.keeps_user(record.user.org_id, record.id()),
+        progress,
+        sink,
+    );
 
     // What phase 2 reads of every learner.
     let peer_snapshots: Vec<peer::PeerSnapshot> = learners
@@ -1176,34 +1191,19 @@ pub fn compute_part(
 ) -> ComputedState {
     let inputs = &*prepared.inputs;
     let snapshot = prepared.snapshot;
-    let mut recommendation_states = ItemStates::new();
-    if !learners_done {
+    let mut recommendation_states = if learners_done {
+        ItemStates::new()
+    } else {
         let mine: Vec<&LearnerRecord> = prepared
             .learners
             .iter()
             .map(|&i| &inputs.records[i])
             .filter(|r| scope.keeps_user(r.user.org_id, r.id()))
             .collect();
-        let total = mine.len();
-        for (step, chunk) in mine.chunks(LEARNERS_PER_STEP).enumerate() {
-            let computed: Vec<(Vec<StoredResult>, LearnerSignals)> = chunk
-                .par_iter()
-                .map(|record| learner_results(record, inputs, &prepared.figures, snapshot, true))
-                .collect();
-            let mut results = Vec::with_capacity(computed.len() * names::LEARNER.len());
-            for (record, (r, s)) in chunk.iter().zip(computed) {
-                results.extend(r);
-                let user = record.id();
-                recommendation_states.extend(
-                    s.recommendation_states
-                        .into_iter()
-                        .map(|state| (user, Role::Learner, state)),
-                );
-            }
-            sink(results);
-            progress((step * LEARNERS_PER_STEP + chunk.len()).min(total), total);
-        }
-    }
+        let emit_all = |_: &LearnerRecord| true;
+        let figures = &prepared.figures;
+        phase_one(&mine, inputs, figures, snapshot, &emit_all, progress, sink).1
+    };
 
     // Phase 2: comparisons that need every learner's phase-1 figures.
     let peer_results: Vec<StoredResult> = prepared

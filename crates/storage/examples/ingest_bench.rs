@@ -4,13 +4,17 @@
 //! unchanged. Prints the median records per second of several runs. Driven by
 //! `bench/ingest.sh`.
 //!
-//!   ingest_bench <database URL> [batch size, default 5000] [runs, default 7]
+//! With `pushers` above 1, that many clients push new batches at once (each `runs` batches)
+//! and the line reports the sustained rate: all records over the wall time of all batches.
+//!
+//!   ingest_bench <database URL> [batch size, default 5000] [runs, default 7] [pushers, default 1]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use la_app::ingest;
 use la_app::ports::Store;
 use la_domain::model::{DataSource, Dataset, Provenance};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Instant;
 
 fn now() -> DateTime<Utc> {
@@ -83,6 +87,52 @@ async fn time(store: &dyn Store, entity: &str, body: &[u8], expect_inserted: boo
     n as f64 / secs
 }
 
+/// The service binary's allocator (`crates/cli/src/main.rs`), so the figures are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+type Make = fn(&Dataset, usize, usize) -> Vec<Value>;
+
+/// `pushers` clients each pushing `runs` batches of new records at once (bodies built
+/// beforehand): all records over the wall time.
+async fn sustained(
+    store: &Arc<dyn Store>,
+    data: &Dataset,
+    entity: &'static str,
+    make: Make,
+    batch: usize,
+    runs: usize,
+    pushers: usize,
+) -> f64 {
+    // Run numbers continue after the single-pusher runs' so every record is new.
+    let bodies: Vec<Vec<Vec<u8>>> = (0..pushers)
+        .map(|p| {
+            (0..runs)
+                .map(|r| {
+                    let run = 1000 + p * runs + r;
+                    serde_json::to_vec(&json!({ "records": make(data, run, batch) })).unwrap()
+                })
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|bodies| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for body in bodies {
+                    time(&*store, entity, &body, true).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("pusher");
+    }
+    (pushers * runs * batch) as f64 / started.elapsed().as_secs_f64()
+}
+
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
@@ -91,8 +141,9 @@ async fn main() {
         .expect("usage: ingest_bench <database URL> [batch] [runs]");
     let batch: usize = args.next().map_or(5000, |a| a.parse().expect("batch size"));
     let runs: usize = args.next().map_or(7, |a| a.parse().expect("runs"));
+    let pushers: usize = args.next().map_or(1, |a| a.parse().expect("pushers"));
 
-    let db = la_storage::Database::connect(&url, 4)
+    let db = la_storage::Database::connect(&url, 4.max(pushers as u32 * 2))
         .await
         .expect("connect");
     db.migrate().await.expect("migrate");
@@ -111,12 +162,19 @@ async fn main() {
         .await
         .expect("seed reference data");
 
-    type Make = fn(&Dataset, usize, usize) -> Vec<Value>;
     let cases: [(&str, Make); 2] = [
         ("assessment-attempts", attempts),
         ("content-interactions", interactions),
     ];
     for (entity, make) in cases {
+        if pushers > 1 {
+            let rate = sustained(&store, &data, entity, make, batch, runs, pushers).await;
+            println!(
+                "{} {entity} {batch} {runs} {pushers} {rate:.0}",
+                store.backend().as_str()
+            );
+            continue;
+        }
         let (mut new, mut resent) = (Vec::new(), Vec::new());
         for run in 0..runs {
             let body = serde_json::to_vec(&json!({ "records": make(&data, run, batch) })).unwrap();

@@ -198,6 +198,32 @@ fn two_records_with_one_key_are_refused() {
 }
 
 #[test]
+fn one_uuid_spelled_two_ways_is_one_key() {
+    // UUID ids are kept as sent, so the key must not depend on their spelling: two records
+    // reaching the upsert with one key would fail the whole statement.
+    let id = "0f3c5b9e-7a21-4c1e-9d2b-1a2b3c4d5e6f";
+    let upper = attempt(&id.to_uppercase());
+    let parsed = parse_records::<AssessmentAttempt>(vec![attempt(id), upper], now());
+    let errors: Vec<_> = parsed
+        .errors
+        .into_iter()
+        .map(|e| (e.index, e.field, e.reason))
+        .collect();
+    assert_eq!(
+        errors,
+        [(Some(1), "id".into(), "repeats the key of record 0".into())]
+    );
+    assert_eq!(parsed.records[0].1.id.0.to_string(), id);
+    assert!(
+        parsed
+            .mapping
+            .keys()
+            .all(|(_, external)| !external.eq_ignore_ascii_case(id)),
+        "a UUID is not an external id"
+    );
+}
+
+#[test]
 fn a_level_outside_0_to_4_and_an_unknown_enum_value_are_refused() {
     // serde stops at a record's first type error, so each record carries one.
     let user = json!({

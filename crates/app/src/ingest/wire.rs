@@ -124,8 +124,7 @@ pub(crate) fn parse_records<T: WireEntity>(
         }
         let mut own_external = None;
         for (path, kind) in T::IDS {
-            map_ids_at(object, path, *kind, &mut |field, given, id| {
-                let external = Uuid::parse_str(given).is_err();
+            map_ids_at(object, path, *kind, &mut |field, given, id, external| {
                 if external {
                     parsed.mapping.insert((kind.slug(), given.to_owned()), id);
                 }
@@ -206,26 +205,33 @@ pub(crate) fn parse_records<T: WireEntity>(
     parsed
 }
 
-/// Maps every id string at `path` in place, calling `found(field, given, uuid)` for each;
-/// returns the (field, reason) of each id that is not valid. Values of the wrong JSON type
-/// are left for serde to report.
+/// Maps every external id string at `path` to its UUID in place, calling `found(field,
+/// given, uuid, external)` for each id (a UUID is left as it is: most pushes name rows by
+/// UUID, and re-writing 10 000 of them would cost an allocation each); returns the (field,
+/// reason) of each id that is not valid. Values of the wrong JSON type are left for serde to
+/// report.
 pub(crate) fn map_ids_at(
     object: &mut Map<String, Value>,
     path: &str,
     kind: IdKind,
-    found: &mut dyn FnMut(&str, &str, Uuid),
+    found: &mut dyn FnMut(&str, &str, Uuid, bool),
 ) -> Vec<(String, String)> {
     let segments: Vec<&str> = path.split('.').collect();
     let mut errors = Vec::new();
     walk(object, &segments, "", &mut |slot, field| {
-        if let Value::String(given) = slot {
-            match kind.map_external(given) {
-                Ok(id) => {
-                    found(field, given, id);
-                    *slot = Value::String(id.to_string());
-                }
-                Err(e) => errors.push((field.to_owned(), e.to_string())),
+        let Value::String(given) = slot else {
+            return;
+        };
+        if let Ok(id) = Uuid::parse_str(given) {
+            found(field, given, id, false);
+            return;
+        }
+        match kind.map_external(given) {
+            Ok(id) => {
+                found(field, given, id, true);
+                *slot = Value::String(id.to_string());
             }
+            Err(e) => errors.push((field.to_owned(), e.to_string())),
         }
     });
     errors
@@ -339,7 +345,14 @@ fn record_key(spec: &[(&'static str, KeyType)], value: &Value) -> String {
                 Ok(date) => key.push_str(&date.to_string()),
                 Err(_) => key.push_str(&part.to_string()),
             },
-            KeyType::Id(_) | KeyType::Text(_) => key.push_str(part.as_str().unwrap_or_default()),
+            // One UUID has several spellings (case, braces); ids are left as sent.
+            KeyType::Id(_) => match part.as_str().map(Uuid::parse_str) {
+                Some(Ok(id)) => {
+                    key.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+                }
+                _ => key.push_str(part.as_str().unwrap_or_default()),
+            },
+            KeyType::Text(_) => key.push_str(part.as_str().unwrap_or_default()),
         }
         key.push('\u{1f}');
     }

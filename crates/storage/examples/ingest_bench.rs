@@ -138,7 +138,7 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
-        .expect("usage: ingest_bench <database URL> [batch] [runs]");
+        .expect("usage: ingest_bench <database URL> [batch] [runs] [pushers]");
     let batch: usize = args.next().map_or(5000, |a| a.parse().expect("batch size"));
     let runs: usize = args.next().map_or(7, |a| a.parse().expect("runs"));
     let pushers: usize = args.next().map_or(1, |a| a.parse().expect("pushers"));

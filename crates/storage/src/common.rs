@@ -194,7 +194,7 @@ where
 }
 
 /// `SELECT <the entity's columns> FROM <its table> <filter>`.
-fn select_sql<R: Record>(filter: &str) -> String {
+pub(crate) fn select_sql<R: Record>(filter: &str) -> String {
     format!(
         "SELECT {} FROM {} {filter}",
         R::COLUMNS.join(", "),
@@ -263,49 +263,70 @@ where
     Ok(orgs.into_iter().map(|o| o.id).collect())
 }
 
-/// The platform catalogue: skills, demand, courses, modules, assessments, paths, content.
-pub(crate) async fn load_catalog<DB>(
-    pool: &Pool<DB>,
-    bind: Binder<DB>,
-) -> Result<Dataset, StoreError>
+/// Where the batch's bulk reads come from: a sqlx pool ([`PoolSource`]), or on a SQLite file
+/// statements stepped directly (`sqlite_bulk.rs`). Each fetch is
+/// `SELECT <R's columns> FROM <R's table> <filter>` with `$1…` bound to `params`.
+pub(crate) trait RowSource: Sync {
+    fn fetch<R>(
+        &self,
+        filter: &'static str,
+        params: Vec<Value>,
+    ) -> impl Future<Output = Result<Vec<R>, StoreError>> + Send
+    where
+        R: Record + Decode + Send + 'static;
+}
+
+/// Bulk reads through a sqlx pool (PostgreSQL; SQLite in memory).
+pub(crate) struct PoolSource<'p, DB: Database> {
+    pub pool: &'p Pool<DB>,
+    pub bind: Binder<DB>,
+}
+
+impl<DB> RowSource for PoolSource<'_, DB>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
     for<'r> RowCursor<'r, DB::Row>: Cells,
 {
+    fn fetch<R>(
+        &self,
+        filter: &'static str,
+        params: Vec<Value>,
+    ) -> impl Future<Output = Result<Vec<R>, StoreError>> + Send
+    where
+        R: Record + Decode + Send + 'static,
+    {
+        fetch_records(self.pool, filter, params, self.bind)
+    }
+}
+
+/// The platform catalogue: skills, demand, courses, modules, assessments, paths, content.
+pub(crate) async fn load_catalog(source: &impl RowSource) -> Result<Dataset, StoreError> {
     Ok(Dataset {
-        skills: fetch_records(pool, "", Vec::new(), bind).await?,
-        skill_demand: fetch_records(pool, "", Vec::new(), bind).await?,
-        courses: fetch_records(pool, "", Vec::new(), bind).await?,
-        modules: fetch_records(pool, "", Vec::new(), bind).await?,
-        assessments: fetch_records(pool, "", Vec::new(), bind).await?,
-        learning_paths: fetch_records(pool, "", Vec::new(), bind).await?,
-        content_items: fetch_records(pool, "", Vec::new(), bind).await?,
+        skills: source.fetch("", Vec::new()).await?,
+        skill_demand: source.fetch("", Vec::new()).await?,
+        courses: source.fetch("", Vec::new()).await?,
+        modules: source.fetch("", Vec::new()).await?,
+        assessments: source.fetch("", Vec::new()).await?,
+        learning_paths: source.fetch("", Vec::new()).await?,
+        content_items: source.fetch("", Vec::new()).await?,
         ..Dataset::default()
     })
 }
 
 /// One organisation with its structure, goals, members and all of their activity: one
 /// bulk query per entity, never one per learner.
-pub(crate) async fn load_organization<DB>(
-    pool: &Pool<DB>,
+pub(crate) async fn load_organization(
+    source: &impl RowSource,
     org: OrgId,
-    bind: Binder<DB>,
-) -> Result<Dataset, StoreError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-    for<'r> RowCursor<'r, DB::Row>: Cells,
-{
+) -> Result<Dataset, StoreError> {
     const MEMBERS: &str = "WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)";
     const SHARERS: &str = "WHERE shared_by IN (SELECT id FROM users WHERE org_id = $1)";
     let id = || vec![org.to_value()];
-    // Three sequences of queries run side by side on three pooled connections (about the
-    // same number of rows each in the demo's shape): the database steps through one table
-    // while the rows of another are decoded here (on SQLite each connection has its own
-    // worker thread). Three, not one per table: a query waiting for a free connection for
+    // Three sequences of queries run side by side on three connections (about the same
+    // number of rows each in the demo's shape): the database steps through one table while
+    // the rows of another are decoded (on SQLite each sequence has its own thread). Three, not one per table: a query waiting for a free connection for
     // longer than the pool's acquire timeout fails, and a large organisation's tables take
     // seconds each.
     let (
@@ -324,38 +345,38 @@ where
     ) = tokio::try_join!(
         async {
             let org_rows = (
-                fetch_records(pool, "WHERE id = $1", id(), bind).await?,
-                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
-                fetch_records(pool, "WHERE org_id = $1", id(), bind).await?,
+                source.fetch("WHERE id = $1", id()).await?,
+                source.fetch("WHERE org_id = $1", id()).await?,
+                source.fetch("WHERE org_id = $1", id()).await?,
+                source.fetch("WHERE org_id = $1", id()).await?,
+                source.fetch("WHERE org_id = $1", id()).await?,
+                source.fetch("WHERE org_id = $1", id()).await?,
+                source.fetch("WHERE org_id = $1", id()).await?,
             );
             let member_rows = (
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
             );
             Ok::<_, StoreError>((org_rows, member_rows))
         },
         async {
             Ok::<_, StoreError>((
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
             ))
         },
         async {
             Ok::<_, StoreError>((
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, MEMBERS, id(), bind).await?,
-                fetch_records(pool, SHARERS, id(), bind).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(MEMBERS, id()).await?,
+                source.fetch(SHARERS, id()).await?,
             ))
         },
     )?;
@@ -401,14 +422,14 @@ macro_rules! shared_ports {
             async fn load_catalog(
                 &self,
             ) -> Result<la_domain::model::Dataset, la_app::ports::StoreError> {
-                crate::common::load_catalog(&self.pool, bind).await
+                crate::common::load_catalog(&self.row_source()).await
             }
 
             async fn load_organization(
                 &self,
                 org: la_domain::OrgId,
             ) -> Result<la_domain::model::Dataset, la_app::ports::StoreError> {
-                crate::common::load_organization(&self.pool, org, bind).await
+                crate::common::load_organization(&self.row_source(), org).await
             }
         }
 

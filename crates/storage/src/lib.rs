@@ -26,6 +26,7 @@ mod results;
 mod sessions;
 mod sql;
 pub mod sqlite;
+mod sqlite_bulk;
 mod unnest;
 mod value;
 

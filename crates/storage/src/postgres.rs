@@ -45,6 +45,14 @@ impl PgStore {
         &self.pool
     }
 
+    /// Where the batch's bulk reads come from: the pool.
+    fn row_source(&self) -> crate::common::PoolSource<'_, sqlx::Postgres> {
+        crate::common::PoolSource {
+            pool: &self.pool,
+            bind,
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -4,6 +4,7 @@
 use crate::common;
 use crate::error::{migrate_error, store_error};
 use crate::records::Record;
+use crate::sqlite_bulk::SqliteSource;
 use crate::value::{Value, sqlite_timestamp};
 use async_trait::async_trait;
 use la_app::ports::*;
@@ -14,7 +15,9 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{Arguments, Row};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -22,6 +25,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The database file, which the batch's bulk reads open themselves
+    /// (`sqlite_bulk.rs`); `None` for an in-memory database.
+    file: Option<Arc<PathBuf>>,
 }
 
 impl SqliteStore {
@@ -35,6 +41,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let file = (!in_memory).then(|| Arc::new(options.get_filename().to_path_buf()));
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
         {
@@ -48,7 +56,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(store_error)?;
-        Ok(Self { pool })
+        Ok(Self { pool, file })
     }
 
     /// Applies pending migrations; applying them again is a no-op.
@@ -58,6 +66,17 @@ impl SqliteStore {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Where the batch's bulk reads come from: the file directly, or the pool in memory.
+    fn row_source(&self) -> SqliteSource<'_> {
+        match &self.file {
+            Some(path) => SqliteSource::File(path),
+            None => SqliteSource::Pool(common::PoolSource {
+                pool: &self.pool,
+                bind,
+            }),
+        }
     }
 
     pub async fn close(&self) {

@@ -5,6 +5,7 @@ use chrono::{TimeZone, Utc};
 use la_app::ports::Backend;
 use la_demo::DemoConfig;
 use la_domain::model::{DataSource, Dataset, Provenance};
+use la_storage::Database;
 use la_storage::testing::TestDatabase;
 
 fn small_demo() -> Dataset {
@@ -239,8 +240,22 @@ fn canonical(data: &Dataset) -> serde_json::Map<String, serde_json::Value> {
 
 #[tokio::test]
 async fn bulk_reads_return_exactly_what_was_written() {
+    // On SQLite the bulk reads of a file step statements on connections of their own
+    // (`sqlite_bulk.rs`); on PostgreSQL they go through the pool.
     let test_db = TestDatabase::create().await;
     let db = test_db.migrated().await;
+    assert_bulk_reads_round_trip(&db).await;
+}
+
+#[tokio::test]
+async fn bulk_reads_of_an_in_memory_sqlite_database_go_through_the_pool() {
+    // An in-memory database cannot be opened a second time by path.
+    let db = Database::connect("sqlite::memory:", 3).await.unwrap();
+    db.migrate().await.unwrap();
+    assert_bulk_reads_round_trip(&db).await;
+}
+
+async fn assert_bulk_reads_round_trip(db: &Database) {
     let store = db.store();
     let data = small_demo();
     store.write_dataset(&data, provenance()).await.unwrap();

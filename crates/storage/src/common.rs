@@ -67,7 +67,7 @@ where
     Ok(n == 0)
 }
 
-async fn execute<DB>(
+pub(crate) async fn execute<DB>(
     conn: &mut DB::Connection,
     statement: Statement,
     bind: Binder<DB>,
@@ -486,10 +486,7 @@ macro_rules! shared_ports {
                 &self,
                 states: &[la_app::ports::GamificationState],
             ) -> Result<(), la_app::ports::StoreError> {
-                let (ledger, awards, streaks) = crate::gamification::rows(states);
-                self.upsert_rows(&ledger).await?;
-                self.upsert_rows(&awards).await?;
-                self.upsert_rows(&streaks).await
+                self.write_gamification_rows(states).await
             }
 
             async fn badge_awards(

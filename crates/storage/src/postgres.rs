@@ -137,6 +137,17 @@ impl PgStore {
         tx.commit().await.map_err(store_error)
     }
 
+    /// The ledger, award and streak rows of a batch chunk's gamification states.
+    async fn write_gamification_rows(
+        &self,
+        states: &[GamificationState],
+    ) -> Result<(), StoreError> {
+        let (ledger, awards, streaks) = crate::gamification::rows(states);
+        self.upsert_rows(&ledger).await?;
+        self.upsert_rows(&awards).await?;
+        self.upsert_rows(&streaks).await
+    }
+
     /// Reads one result as the API (data.md 4.1): a transaction that sets the reader's context
     /// transaction-locally and switches to the `la_api` role (migration 0007), so the
     /// row-level security policies decide what is visible.

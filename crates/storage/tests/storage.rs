@@ -255,6 +255,40 @@ async fn bulk_reads_of_an_in_memory_sqlite_database_go_through_the_pool() {
     assert_bulk_reads_round_trip(&db).await;
 }
 
+#[tokio::test]
+async fn a_malformed_stored_value_fails_the_bulk_read_naming_its_column() {
+    // SQLite only, whatever LA_TEST_DATABASE_URL says: PostgreSQL's column types cannot hold
+    // a malformed timestamp, SQLite's TEXT can (a file edited by hand, say).
+    let path = std::env::temp_dir().join(format!("la-test-{}.db", uuid::Uuid::new_v4()));
+    let db = Database::connect(&format!("sqlite:{}", path.display()), 3)
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let store = db.store();
+    store
+        .write_dataset(&small_demo(), provenance())
+        .await
+        .unwrap();
+    la_storage::testing::execute_sql(&db, "UPDATE sessions SET started_at = 'last tuesday'").await;
+
+    let mut failures = Vec::new();
+    for org in store.organization_ids().await.unwrap() {
+        match store.load_organization(org).await {
+            Err(la_app::ports::StoreError::Corrupt(message)) => failures.push(message),
+            other => panic!("expected a corrupt-data error, got {other:?}"),
+        }
+    }
+    assert!(!failures.is_empty());
+    assert!(
+        failures.iter().all(|m| m.starts_with("started_at:")),
+        "{failures:?}"
+    );
+    db.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 async fn assert_bulk_reads_round_trip(db: &Database) {
     let store = db.store();
     let data = small_demo();

@@ -326,9 +326,9 @@ pub(crate) async fn load_organization(
     let id = || vec![org.to_value()];
     // Three sequences of queries run side by side on three connections (about the same
     // number of rows each in the demo's shape): the database steps through one table while
-    // the rows of another are decoded (on SQLite each sequence has its own thread). Three, not one per table: a query waiting for a free connection for
-    // longer than the pool's acquire timeout fails, and a large organisation's tables take
-    // seconds each.
+    // the rows of another are decoded (on SQLite each sequence has its own thread). Three,
+    // not one per table: a query waiting for a free pooled connection for longer than the
+    // pool's acquire timeout fails, and a large organisation's tables take seconds each.
     let (
         (
             (organizations, departments, teams, users, kpis, value_propositions, mentoring_events),

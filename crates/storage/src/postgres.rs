@@ -137,7 +137,9 @@ impl PgStore {
         tx.commit().await.map_err(store_error)
     }
 
-    /// The ledger, award and streak rows of a batch chunk's gamification states.
+    /// The ledger, award and streak rows of a batch chunk's gamification states, one table per
+    /// transaction. The streak rows, which carry the ledger digests, go last: a write cut
+    /// short leaves the old digest, so the next batch writes that ledger again.
     async fn write_gamification_rows(
         &self,
         states: &[GamificationState],

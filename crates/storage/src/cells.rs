@@ -3,6 +3,7 @@
 
 use crate::decode::{Cells, DecodeResult};
 use crate::error::store_error;
+use crate::value::{parse_sqlite_date, parse_sqlite_timestamp};
 use chrono::{DateTime, NaiveDate, Utc};
 use la_app::ports::StoreError;
 use sqlx::postgres::PgRow;
@@ -61,19 +62,13 @@ impl Cells for RowCursor<'_, SqliteRow> {
     }
     fn opt_ts(&mut self) -> DecodeResult<Option<DateTime<Utc>>> {
         let text = self.opt_text()?;
-        text.map(|t| {
-            DateTime::parse_from_rfc3339(&t)
-                .map(|t| t.to_utc())
-                .map_err(|e| corrupt(self.last_column(), e))
-        })
-        .transpose()
+        text.map(|t| parse_sqlite_timestamp(&t).map_err(|e| corrupt(self.last_column(), e)))
+            .transpose()
     }
     fn opt_date(&mut self) -> DecodeResult<Option<NaiveDate>> {
         let text = self.opt_text()?;
-        text.map(|t| {
-            NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|e| corrupt(self.last_column(), e))
-        })
-        .transpose()
+        text.map(|t| parse_sqlite_date(&t).map_err(|e| corrupt(self.last_column(), e)))
+            .transpose()
     }
     fn opt_bytes(&mut self) -> DecodeResult<Option<Vec<u8>>> {
         let i = self.advance();

@@ -67,7 +67,7 @@ where
     Ok(n == 0)
 }
 
-pub(crate) async fn execute<DB>(
+async fn execute<DB>(
     conn: &mut DB::Connection,
     statement: Statement,
     bind: Binder<DB>,
@@ -115,7 +115,22 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
 {
-    let mut tx = pool.begin().await.map_err(store_error)?;
+    let mut conn = pool.acquire().await.map_err(store_error)?;
+    run_in_transaction_on(&mut conn, statements, bind).await
+}
+
+/// [`run_in_transaction`] on one connection (one whose settings were changed for it, say).
+pub(crate) async fn run_in_transaction_on<DB>(
+    conn: &mut DB::Connection,
+    statements: Vec<Statement>,
+    bind: Binder<DB>,
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+{
+    let mut tx = sqlx::Connection::begin(conn).await.map_err(store_error)?;
     for statement in statements {
         execute::<DB>(&mut tx, statement, bind).await?;
     }

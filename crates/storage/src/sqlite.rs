@@ -6,7 +6,7 @@ use crate::error::{migrate_error, store_error};
 use crate::records::Record;
 use crate::sql;
 use crate::sqlite_bulk::SqliteSource;
-use crate::value::{Value, sqlite_timestamp};
+use crate::value::{Value, sqlite_date, sqlite_timestamp};
 use async_trait::async_trait;
 use la_app::ports::*;
 use la_domain::UserId;
@@ -96,7 +96,7 @@ pub(crate) fn bind(
         Value::Real(v) => args.add(v),
         Value::Bool(v) => args.add(v),
         Value::Ts(v) => args.add(v.as_ref().map(sqlite_timestamp)),
-        Value::Date(v) => args.add(v.map(|d| d.format("%Y-%m-%d").to_string())),
+        Value::Date(v) => args.add(v.as_ref().map(sqlite_date)),
         Value::Json(v) => args.add(v.map(|j| j.to_string())),
         Value::Bytes(v) => args.add(v),
     }
@@ -171,16 +171,8 @@ impl SqliteStore {
             .await
             .map_err(store_error)?;
         set_cache_size(&mut conn, -WRITE_CACHE_KIB).await?;
-        let written = async {
-            let mut tx = sqlx::Connection::begin(&mut *conn)
-                .await
-                .map_err(store_error)?;
-            for statement in statements {
-                common::execute::<sqlx::Sqlite>(&mut tx, statement, bind).await?;
-            }
-            tx.commit().await.map_err(store_error)
-        }
-        .await;
+        let written =
+            common::run_in_transaction_on::<sqlx::Sqlite>(&mut conn, statements, bind).await;
         let restored = set_cache_size(&mut conn, usual).await;
         written.and(restored)
     }

@@ -17,7 +17,9 @@
 use crate::common::{PoolSource, RowSource, select_sql};
 use crate::decode::{Cells, Decode, DecodeResult};
 use crate::records::Record;
-use crate::value::{Value, sqlite_timestamp};
+use crate::value::{
+    Value, parse_sqlite_date, parse_sqlite_timestamp, sqlite_date, sqlite_timestamp,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use la_app::ports::StoreError;
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -99,7 +101,7 @@ fn sql_value(value: Value) -> SqlValue {
         Value::Real(v) => or_null(v, SqlValue::Real),
         Value::Bool(v) => or_null(v, |b| SqlValue::Integer(i64::from(b))),
         Value::Ts(v) => or_null(v, |t| SqlValue::Text(sqlite_timestamp(&t))),
-        Value::Date(v) => or_null(v, |d| SqlValue::Text(d.format("%Y-%m-%d").to_string())),
+        Value::Date(v) => or_null(v, |d| SqlValue::Text(sqlite_date(&d))),
         Value::Json(v) => or_null(v, |j| SqlValue::Text(j.to_string())),
         Value::Bytes(v) => or_null(v, SqlValue::Blob),
     }
@@ -201,14 +203,10 @@ impl Cells for RowCells<'_, '_> {
         Ok(self.opt_i64()?.map(|v| v != 0))
     }
     fn opt_ts(&mut self) -> DecodeResult<Option<DateTime<Utc>>> {
-        self.with_str(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.to_utc())
-                .map_err(|e| e.to_string())
-        })
+        self.with_str(|s| parse_sqlite_timestamp(s).map_err(|e| e.to_string()))
     }
     fn opt_date(&mut self) -> DecodeResult<Option<NaiveDate>> {
-        self.with_str(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| e.to_string()))
+        self.with_str(|s| parse_sqlite_date(s).map_err(|e| e.to_string()))
     }
     fn opt_json(&mut self) -> DecodeResult<Option<serde_json::Value>> {
         self.with_str(|s| serde_json::from_str(s).map_err(|e| e.to_string()))

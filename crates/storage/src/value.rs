@@ -30,6 +30,23 @@ pub(crate) fn sqlite_timestamp(ts: &DateTime<Utc>) -> String {
     ts.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// SQLite stores dates as `YYYY-MM-DD` text.
+const SQLITE_DATE: &str = "%Y-%m-%d";
+
+pub(crate) fn sqlite_date(date: &NaiveDate) -> String {
+    date.format(SQLITE_DATE).to_string()
+}
+
+/// The read side of [`sqlite_timestamp`] (any RFC 3339 text).
+pub(crate) fn parse_sqlite_timestamp(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    DateTime::parse_from_rfc3339(text).map(|t| t.to_utc())
+}
+
+/// The read side of [`sqlite_date`].
+pub(crate) fn parse_sqlite_date(text: &str) -> Result<NaiveDate, chrono::ParseError> {
+    NaiveDate::parse_from_str(text, SQLITE_DATE)
+}
+
 /// Conversion of a record field into a column value.
 pub(crate) trait ToValue {
     fn to_value(&self) -> Value;

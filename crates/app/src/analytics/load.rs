@@ -103,7 +103,7 @@ pub async fn load_platform<
     for (i, org) in org_ids.iter().enumerate() {
         let data = store.load_organization(*org).await?;
         orgs.extend(group_orgs(&data));
-        records.extend(group_by_user(&data).into_values());
+        records.extend(group_by_user(data));
         progress(i + 1, org_ids.len());
     }
     let mut inputs = PlatformInputs::new(catalog, orgs, records);

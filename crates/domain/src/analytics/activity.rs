@@ -40,27 +40,41 @@ pub fn login_days(record: &LearnerRecord, clock: &Clock) -> BTreeSet<NaiveDate> 
 
 /// Every activity event of `analytics.md` 0.3 (session start, module progress update,
 /// content interaction, attempt submission, DevLab submission, path-topic completion), up
-/// to now.
+/// to now, oldest first.
 pub fn activity_events(record: &LearnerRecord, clock: &Clock) -> Vec<DateTime<Utc>> {
-    let mut events: Vec<DateTime<Utc>> = Vec::new();
-    events.extend(record.sessions.iter().map(|s| s.started_at));
-    for progress in &record.module_progress {
-        events.extend(progress.started_at);
-        events.extend(progress.completed_at);
-    }
-    events.extend(record.content_interactions.iter().map(|c| c.started_at));
-    events.extend(record.attempts.iter().map(|a| a.submitted_at));
-    events.extend(record.practice.iter().map(|p| p.started_at));
-    events.extend(record.topic_completions.iter().map(|t| t.completed_at));
-    events.retain(|t| *t <= clock.now);
-    events.sort();
+    let mut events: Vec<DateTime<Utc>> =
+        activity_times(record).filter(|t| *t <= clock.now).collect();
+    // Equal instants are indistinguishable, so the unstable sort gives the same list.
+    events.sort_unstable();
     events
+}
+
+/// Whether the learner has any activity event up to now: [`activity_events`] is not empty.
+pub fn any_activity(record: &LearnerRecord, clock: &Clock) -> bool {
+    activity_times(record).any(|t| t <= clock.now)
+}
+
+/// The instants of every activity event, in no particular order, future ones included.
+fn activity_times(record: &LearnerRecord) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+    let progress = record
+        .module_progress
+        .iter()
+        .flat_map(|p| p.started_at.into_iter().chain(p.completed_at));
+    record
+        .sessions
+        .iter()
+        .map(|s| s.started_at)
+        .chain(progress)
+        .chain(record.content_interactions.iter().map(|c| c.started_at))
+        .chain(record.attempts.iter().map(|a| a.submitted_at))
+        .chain(record.practice.iter().map(|p| p.started_at))
+        .chain(record.topic_completions.iter().map(|t| t.completed_at))
 }
 
 /// Calendar days with at least one activity event.
 pub fn active_days(record: &LearnerRecord, clock: &Clock) -> BTreeSet<NaiveDate> {
-    activity_events(record, clock)
-        .into_iter()
+    activity_times(record)
+        .filter(|t| *t <= clock.now)
         .map(|t| clock.local_date(t))
         .collect()
 }

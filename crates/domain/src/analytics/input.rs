@@ -204,19 +204,23 @@ pub struct OrgRecord {
     pub members: Vec<UserId>,
 }
 
-/// Groups a dataset's per-user rows into records (users without rows get empty records).
-/// Rows of unknown users are dropped: referential integrity is the writer's job.
-pub fn group_by_user(data: &Dataset) -> BTreeMap<UserId, LearnerRecord> {
-    let mut records: BTreeMap<UserId, LearnerRecord> = data
-        .users
-        .iter()
-        .map(|u| (u.id, LearnerRecord::new(u.clone())))
-        .collect();
+/// Groups a dataset's per-user rows into records (users without rows get empty records),
+/// sorted by user id. Rows of unknown users are dropped: referential integrity is the
+/// writer's job.
+///
+/// Takes the dataset by value and moves each row into its record: the batch groups millions
+/// of rows, and cloning them (with their strings and question lists) was a second of a
+/// 10 000-learner batch's load.
+pub fn group_by_user(data: Dataset) -> Vec<LearnerRecord> {
+    let mut records: Vec<LearnerRecord> = data.users.into_iter().map(LearnerRecord::new).collect();
+    records.sort_by_key(|r| r.id());
+    records.dedup_by_key(|r| r.id());
+    let mut slots = Slots::new(&records);
     macro_rules! distribute {
         ($field:ident, $target:ident, $user:ident) => {
-            for row in &data.$field {
-                if let Some(record) = records.get_mut(&row.$user) {
-                    record.$target.push(row.clone());
+            for row in data.$field {
+                if let Some(i) = slots.find(row.$user) {
+                    records[i].$target.push(row);
                 }
             }
         };
@@ -236,10 +240,43 @@ pub fn group_by_user(data: &Dataset) -> BTreeMap<UserId, LearnerRecord> {
     distribute!(upstream_recommendations, recommendations, user_id);
     distribute!(content_shares, content_shares, shared_by);
     distribute!(mentoring_events, mentoring, user_id);
-    for record in records.values_mut() {
+    for record in &mut records {
         record.sort();
     }
     records
+}
+
+/// Where each user's record sits in [`group_by_user`]'s list. Rows usually arrive grouped
+/// by user (the tables are read through their user indexes), so the last answer is tried
+/// before the hash lookup. The map is only looked up, never iterated, so outputs stay
+/// deterministic.
+struct Slots {
+    index: std::collections::HashMap<UserId, usize>,
+    last: Option<(UserId, usize)>,
+}
+
+impl Slots {
+    fn new(records: &[LearnerRecord]) -> Self {
+        Slots {
+            index: records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.id(), i))
+                .collect(),
+            last: None,
+        }
+    }
+
+    fn find(&mut self, user: UserId) -> Option<usize> {
+        match self.last {
+            Some((last, i)) if last == user => Some(i),
+            _ => {
+                let i = *self.index.get(&user)?;
+                self.last = Some((user, i));
+                Some(i)
+            }
+        }
+    }
 }
 
 /// Groups a dataset's organisations with their structure and members.

@@ -413,7 +413,7 @@ impl RarityTable {
                 .filter(|r| r.user.roles.contains(&Role::Learner))
                 .map(|r| {
                     let clock = Clock::in_zone(now, r.user.timezone.as_deref());
-                    let active = !activity::activity_events(r, &clock).is_empty();
+                    let active = activity::any_activity(r, &clock);
                     let facts = BadgeFacts::of(r, &clock);
                     let stored = awards.get(&r.id()).map(Vec::as_slice).unwrap_or(&[]);
                     (active, earned_ids(&facts, Role::Learner, stored))

@@ -47,7 +47,7 @@ pub struct GamificationSubject<'a> {
 
 impl GamificationSubject<'_> {
     fn active(&self) -> bool {
-        !activity::activity_events(self.record, self.clock).is_empty()
+        activity::any_activity(self.record, self.clock)
     }
 
     fn badges(&self, rarity: &RarityTable) -> (Vec<Badge>, Option<NextMilestone>) {

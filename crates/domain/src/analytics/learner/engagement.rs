@@ -75,8 +75,8 @@
 
 use crate::analytics::Analysis;
 use crate::analytics::activity::{
-    active_days, activity_events, current_streak, learning_hours, login_days, longest_gap,
-    session_minutes,
+    active_days, activity_events, any_activity, current_streak, learning_hours, login_days,
+    longest_gap, session_minutes,
 };
 use crate::analytics::common::{Clock, mean, median, pct, ratio, round_dp, round_int};
 use crate::analytics::input::{Catalog, LearnerRecord, OrgRecord};
@@ -503,9 +503,7 @@ fn preferred_type(seconds: &BTreeMap<ContentType, f64>) -> Option<ContentType> {
 }
 
 fn has_activity(record: &LearnerRecord, clock: &Clock) -> bool {
-    !record.enrollments.is_empty()
-        || !record.paths.is_empty()
-        || !activity_events(record, clock).is_empty()
+    !record.enrollments.is_empty() || !record.paths.is_empty() || any_activity(record, clock)
 }
 
 fn measures(

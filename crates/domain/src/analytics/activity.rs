@@ -172,6 +172,33 @@ mod tests {
     }
 
     #[test]
+    fn activity_counts_only_events_up_to_now_oldest_first() {
+        use crate::analytics::org::test_support::{at, learner, session as logged};
+        let now = at(2026, 5, 10);
+        let clock = Clock::utc(now);
+        let mut record = learner(1, None, None);
+        assert!(!any_activity(&record, &clock));
+        // A session starting after now is not activity yet.
+        record
+            .sessions
+            .push(logged(1, now + Duration::hours(1), 10));
+        assert!(!any_activity(&record, &clock));
+        assert!(activity_events(&record, &clock).is_empty());
+        assert!(active_days(&record, &clock).is_empty());
+        record.sessions.push(logged(1, now - Duration::days(2), 10));
+        record.sessions.push(logged(1, now - Duration::days(5), 10));
+        assert!(any_activity(&record, &clock));
+        assert_eq!(
+            activity_events(&record, &clock),
+            vec![now - Duration::days(5), now - Duration::days(2)]
+        );
+        assert_eq!(
+            active_days(&record, &clock).into_iter().collect::<Vec<_>>(),
+            vec![d(5), d(8)]
+        );
+    }
+
+    #[test]
     fn longest_gap_counts_inactive_days_inside_the_range() {
         let days: BTreeSet<_> = [d(2), d(6)].into_iter().collect();
         // 1 | 3,4,5 | 7,8 -> 3

@@ -325,3 +325,42 @@ pub fn group_orgs(data: &Dataset) -> BTreeMap<OrgId, OrgRecord> {
     }
     orgs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::org::test_support::{at, learner, session, user_id};
+    use chrono::Duration;
+
+    #[test]
+    fn grouping_moves_every_row_to_its_learner_whatever_the_row_order() {
+        let hour = |h| at(2026, 1, 1) + Duration::hours(h);
+        let data = Dataset {
+            users: vec![learner(2, None, None).user, learner(1, None, None).user],
+            // Users interleaved, so the previous row's learner is often the wrong one, and a
+            // row of a user who is not in the dataset.
+            sessions: vec![
+                session(1, hour(3), 10),
+                session(2, hour(1), 10),
+                session(1, hour(2), 10),
+                session(2, hour(0), 10),
+                session(9, hour(0), 10),
+            ],
+            ..Dataset::default()
+        };
+        let records = group_by_user(data);
+        let mut ids = vec![user_id(1), user_id(2)];
+        ids.sort();
+        assert_eq!(records.iter().map(|r| r.id()).collect::<Vec<_>>(), ids);
+        for record in &records {
+            let starts: Vec<_> = record.sessions.iter().map(|s| s.started_at).collect();
+            let expected = if record.id() == user_id(1) {
+                vec![hour(2), hour(3)]
+            } else {
+                vec![hour(0), hour(1)]
+            };
+            assert_eq!(starts, expected, "{:?}", record.id());
+            assert!(record.sessions.iter().all(|s| s.user_id == record.id()));
+        }
+    }
+}

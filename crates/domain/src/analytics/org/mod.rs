@@ -32,7 +32,7 @@ pub mod shared;
 pub mod strategic_alignment;
 pub mod team_analytics;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 pub mod workforce;
 
 pub use period::{DateRange, Quarter, Span};

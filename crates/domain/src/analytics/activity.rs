@@ -42,20 +42,19 @@ pub fn login_days(record: &LearnerRecord, clock: &Clock) -> BTreeSet<NaiveDate> 
 /// content interaction, attempt submission, DevLab submission, path-topic completion), up
 /// to now, oldest first.
 pub fn activity_events(record: &LearnerRecord, clock: &Clock) -> Vec<DateTime<Utc>> {
-    let mut events: Vec<DateTime<Utc>> =
-        activity_times(record).filter(|t| *t <= clock.now).collect();
+    let mut events: Vec<DateTime<Utc>> = events_up_to_now(record, clock).collect();
     // Equal instants are indistinguishable, so the unstable sort gives the same list.
     events.sort_unstable();
     events
 }
 
-/// Whether the learner has any activity event up to now: [`activity_events`] is not empty.
-pub fn any_activity(record: &LearnerRecord, clock: &Clock) -> bool {
-    activity_times(record).any(|t| t <= clock.now)
-}
-
-/// The instants of every activity event, in no particular order, future ones included.
-fn activity_times(record: &LearnerRecord) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+/// The instants of [`activity_events`] in no particular order, for callers that only test,
+/// count, bucket or take the latest of them (no list built, nothing sorted).
+pub fn events_up_to_now<'a>(
+    record: &'a LearnerRecord,
+    clock: &Clock,
+) -> impl Iterator<Item = DateTime<Utc>> + 'a {
+    let now = clock.now;
     let progress = record
         .module_progress
         .iter()
@@ -69,12 +68,17 @@ fn activity_times(record: &LearnerRecord) -> impl Iterator<Item = DateTime<Utc>>
         .chain(record.attempts.iter().map(|a| a.submitted_at))
         .chain(record.practice.iter().map(|p| p.started_at))
         .chain(record.topic_completions.iter().map(|t| t.completed_at))
+        .filter(move |t| *t <= now)
+}
+
+/// Whether the learner has any activity event up to now: [`activity_events`] is not empty.
+pub fn any_activity(record: &LearnerRecord, clock: &Clock) -> bool {
+    events_up_to_now(record, clock).next().is_some()
 }
 
 /// Calendar days with at least one activity event.
 pub fn active_days(record: &LearnerRecord, clock: &Clock) -> BTreeSet<NaiveDate> {
-    activity_times(record)
-        .filter(|t| *t <= clock.now)
+    events_up_to_now(record, clock)
         .map(|t| clock.local_date(t))
         .collect()
 }

@@ -75,7 +75,7 @@
 
 use crate::analytics::Analysis;
 use crate::analytics::activity::{
-    active_days, activity_events, any_activity, current_streak, learning_hours, login_days,
+    active_days, any_activity, current_streak, events_up_to_now, learning_hours, login_days,
     longest_gap, session_minutes,
 };
 use crate::analytics::common::{Clock, mean, median, pct, ratio, round_dp, round_int};
@@ -732,8 +732,7 @@ fn behavioral_patterns(
             _ => Some((d, *m)),
         })
         .map(|(d, _)| d.to_owned());
-    let active: BTreeSet<NaiveDate> = activity_events(record, clock)
-        .into_iter()
+    let active: BTreeSet<NaiveDate> = events_up_to_now(record, clock)
         .filter(|t| recent(*t))
         .map(|t| clock.local_date(t))
         .collect();

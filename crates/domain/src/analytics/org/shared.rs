@@ -27,7 +27,7 @@
 
 use super::period::Span;
 use super::workforce::Employee;
-use crate::analytics::activity::activity_events;
+use crate::analytics::activity::events_up_to_now;
 use crate::analytics::common::{Clock, mean, pct};
 use crate::analytics::input::{Catalog, LearnerRecord, OrgRecord};
 use crate::ids::{SkillId, ValuePropId};
@@ -118,9 +118,7 @@ pub fn pace_at(unit_times: &[DateTime<Utc>], at: DateTime<Utc>) -> f64 {
 
 /// Whether the learner had an activity event (`analytics.md` 0.3) in `span`.
 pub fn active_in(record: &LearnerRecord, clock: &Clock, span: &Span) -> bool {
-    activity_events(record, clock)
-        .into_iter()
-        .any(|t| span.contains(t))
+    events_up_to_now(record, clock).any(|t| span.contains(t))
 }
 
 /// Mandatory assignments of one employee as of an instant.

@@ -61,7 +61,7 @@
 //!   is the interpolated median day, rounded half away from zero.
 
 use super::fmt_num;
-use crate::analytics::activity::{activity_events, learning_hours};
+use crate::analytics::activity::{events_up_to_now, learning_hours};
 use crate::analytics::common::{
     Clock, Window, clamp, mean, median, ols, round_dp, round_int, std_pop,
 };
@@ -453,9 +453,8 @@ pub fn compute(
     } else {
         first.values().filter(|f| !f.2).count() as f64 / first.len() as f64
     };
-    let last_activity = activity_events(record, clock)
-        .last()
-        .copied()
+    let last_activity = events_up_to_now(record, clock)
+        .max()
         .into_iter()
         .chain(scope.last_activity.filter(|t| *t <= now))
         .max();

@@ -150,6 +150,20 @@ impl PgStore {
         self.upsert_rows(&streaks).await
     }
 
+    /// A ledger fill step ([`common::ledger_fill_on`]) under a lock that conflicts with
+    /// itself and with row writes (`SHARE ROW EXCLUSIVE`): two batches' steps run one after
+    /// the other, and a step waits for ledger transactions in flight. Readers wait only
+    /// while an index is dropped (`ACCESS EXCLUSIVE` until the commit, a moment).
+    async fn ledger_fill(&self, step: common::LedgerFill) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query("LOCK TABLE points_ledger IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        common::ledger_fill_on::<sqlx::Postgres>(&mut tx, step).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
     /// Reads one result as the API (data.md 4.1): a transaction that sets the reader's context
     /// transaction-locally and switches to the `la_api` role (migration 0007), so the
     /// row-level security policies decide what is visible.

@@ -177,6 +177,18 @@ impl SqliteStore {
         written.and(restored)
     }
 
+    /// A ledger fill step ([`common::ledger_fill_on`]) in a transaction that takes the write
+    /// lock up front, so the emptiness check and the index change see the same ledger.
+    async fn ledger_fill(&self, step: common::LedgerFill) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        common::ledger_fill_on::<sqlx::Sqlite>(&mut tx, step).await?;
+        tx.commit().await.map_err(store_error)
+    }
+
     /// SQLite has no row-level security: the API's read is the plain read (see
     /// [`la_app::ports::ResultStore::get_result_for`]).
     async fn read_as(

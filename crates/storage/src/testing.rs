@@ -180,3 +180,24 @@ pub async fn count_rows(db: &Database, from: &str) -> i64 {
             .expect("count"),
     }
 }
+
+/// The definition of an index as the database keeps it (SQLite: `sqlite_master.sql`;
+/// PostgreSQL: `pg_indexes.indexdef` in the current schema), `None` when it does not exist.
+pub async fn index_definition(db: &Database, name: &str) -> Option<String> {
+    match db {
+        Database::Sqlite(s) => {
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1")
+                .bind(name)
+                .fetch_optional(s.pool())
+                .await
+                .expect("index definition")
+        }
+        Database::Postgres(p) => sqlx::query_scalar(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
+        )
+        .bind(name)
+        .fetch_optional(p.pool())
+        .await
+        .expect("index definition"),
+    }
+}

@@ -306,3 +306,61 @@ async fn a_ledger_is_rewritten_only_when_its_digest_changes() {
         "without a stored digest every ledger is written again"
     );
 }
+
+/// A first batch fills the empty points ledger without its `(organization_id, role,
+/// occurred_at)` index and builds it after, exactly as migration 0002 made it. A fill cut
+/// short (the index dropped, rows written) is mended by the next batch, and a ledger that
+/// has rows keeps its index through a fill.
+#[tokio::test]
+async fn a_first_fill_defers_the_ledger_index_and_builds_it_as_the_migration_made_it() {
+    const INDEX: &str = "points_ledger_org_time";
+    let (_test_db, db) = seeded(&small_platform(20, 0)).await;
+    let store = db.store();
+    let migrated = la_storage::testing::index_definition(&db, INDEX)
+        .await
+        .expect("migration 0002 creates the index");
+
+    store.begin_ledger_fill().await.unwrap();
+    assert_eq!(
+        la_storage::testing::index_definition(&db, INDEX).await,
+        None,
+        "an empty ledger is filled without the index"
+    );
+    store.end_ledger_fill().await.unwrap();
+    assert_eq!(
+        la_storage::testing::index_definition(&db, INDEX)
+            .await
+            .as_ref(),
+        Some(&migrated)
+    );
+
+    run_batch(db.store(), full_batch(), |_| {}).await.unwrap();
+    assert!(la_storage::testing::count_rows(&db, "points_ledger").await > 100);
+    assert_eq!(
+        la_storage::testing::index_definition(&db, INDEX)
+            .await
+            .as_ref(),
+        Some(&migrated),
+        "the first batch builds the index it deferred"
+    );
+
+    store.begin_ledger_fill().await.unwrap();
+    assert_eq!(
+        la_storage::testing::index_definition(&db, INDEX)
+            .await
+            .as_ref(),
+        Some(&migrated),
+        "a ledger with rows keeps its index"
+    );
+    store.end_ledger_fill().await.unwrap();
+
+    la_storage::testing::execute_sql(&db, &format!("DROP INDEX {INDEX}")).await;
+    run_batch(db.store(), full_batch(), |_| {}).await.unwrap();
+    assert_eq!(
+        la_storage::testing::index_definition(&db, INDEX)
+            .await
+            .as_ref(),
+        Some(&migrated),
+        "the next batch mends a fill cut short"
+    );
+}

@@ -347,13 +347,20 @@ async fn write_streaming(
     store
         .write_recommendation_states(&recommendation_states)
         .await?;
-    write_in_lanes(
-        store.as_ref(),
-        &gamification,
-        gamification_per_write(store.backend()),
-        |store, chunk| store.write_gamification(chunk),
-    )
-    .await?;
+    if !gamification.is_empty() {
+        store.begin_ledger_fill().await?;
+        let written = write_in_lanes(
+            store.as_ref(),
+            &gamification,
+            gamification_per_write(store.backend()),
+            |store, chunk| store.write_gamification(chunk),
+        )
+        .await;
+        // Whether or not the writes succeeded, the ledger gets its deferred index back.
+        let ended = store.end_ledger_fill().await;
+        written?;
+        ended?;
+    }
     summary.write_state = writing.elapsed();
     write_time += summary.write_state;
     summary.gamification_subjects = gamification.len();

@@ -289,6 +289,56 @@ async fn a_malformed_stored_value_fails_the_bulk_read_naming_its_column() {
     }
 }
 
+/// A new SQLite file gets the store's page size; a file an earlier version created with
+/// SQLite's default 4 KiB pages keeps them and still opens, migrates and takes writes.
+#[tokio::test]
+async fn a_new_sqlite_file_gets_the_store_page_size_and_an_old_file_keeps_its_own() {
+    async fn page_size(db: &Database) -> i64 {
+        match db {
+            Database::Sqlite(s) => sqlx::query_scalar("PRAGMA page_size")
+                .fetch_one(s.pool())
+                .await
+                .unwrap(),
+            Database::Postgres(_) => unreachable!("a SQLite URL"),
+        }
+    }
+    let dir = std::env::temp_dir();
+    let new = dir.join(format!("la-test-{}.db", uuid::Uuid::new_v4()));
+    let old = dir.join(format!("la-test-{}.db", uuid::Uuid::new_v4()));
+    {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&old)
+            .create_if_missing(true)
+            .page_size(4096)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::query("CREATE TABLE made_by_an_earlier_version (x INTEGER)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+
+    for (path, expected) in [
+        (&new, i64::from(la_storage::sqlite::PAGE_SIZE)),
+        (&old, 4096),
+    ] {
+        let db = Database::connect(&format!("sqlite:{}", path.display()), 3)
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        db.store()
+            .write_dataset(&small_demo(), provenance())
+            .await
+            .unwrap();
+        assert_eq!(page_size(&db).await, expected, "{}", path.display());
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
+
 async fn assert_bulk_reads_round_trip(db: &Database) {
     let store = db.store();
     let data = small_demo();

@@ -137,57 +137,12 @@ where
     tx.commit().await.map_err(store_error)
 }
 
-/// The points ledger's `(organization_id, role, occurred_at)` index (`data.md` 3.4), as
-/// migration 0002 creates it on both databases.
-///
-/// Why a first fill defers it: the batch writes ledger rows in (user, role) order, the order
-/// of the table, its key and the `(user_id, role, occurred_at)` index, so those grow at
-/// their ends; this index takes the same rows in no useful order, so each transaction
-/// dirties pages all over it, and once it outgrows the page cache every insert reads pages
-/// back. Built once from the filled table (a sort), it costs SQLite about 1 s for 10 000
-/// learners where its upkeep cost about 6 s (ARCHITECTURE.md, The batch).
-const LEDGER_ORG_TIME_INDEX: &str = "CREATE INDEX IF NOT EXISTS points_ledger_org_time \
-     ON points_ledger (organization_id, role, occurred_at)";
-
-/// A step of a batch's ledger fill (`GamificationStore::begin_ledger_fill`, `end_ledger_fill`).
+/// A step of a batch's ledger fill (`GamificationStore::begin_ledger_fill`, `end_ledger_fill`;
+/// SQLite's is `SqliteStore::ledger_fill`, PostgreSQL's does nothing).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum LedgerFill {
     Begin,
     End,
-}
-
-/// Runs a ledger fill step on a connection that already holds the right to change the
-/// ledger's indexes alone (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a self-exclusive table
-/// lock), so two batches never both decide. Begin: an empty ledger loses its
-/// [`LEDGER_ORG_TIME_INDEX`]; a non-empty one gets it back if a fill cut short left it
-/// missing. End: the index is built if missing.
-pub(crate) async fn ledger_fill_on<DB>(
-    conn: &mut DB::Connection,
-    step: LedgerFill,
-) -> Result<(), StoreError>
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    DB::Arguments: IntoArguments<DB>,
-{
-    let defer = match step {
-        LedgerFill::Begin => sqlx::query::<DB>("SELECT 1 FROM points_ledger LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(store_error)?
-            .is_none(),
-        LedgerFill::End => false,
-    };
-    let statement = if defer {
-        "DROP INDEX IF EXISTS points_ledger_org_time"
-    } else {
-        LEDGER_ORG_TIME_INDEX
-    };
-    sqlx::query::<DB>(statement)
-        .execute(conn)
-        .await
-        .map(drop)
-        .map_err(store_error)
 }
 
 /// Every stored badge award per (user, role).

@@ -4,6 +4,7 @@
 
 use chrono::{TimeZone, Utc};
 use la_app::analytics::batch::{BatchOptions, Scope, run_batch, run_batch_scoped};
+use la_app::ports::Backend;
 use la_app::results::{ResultStatus, StoredResult};
 use la_demo::DemoConfig;
 use la_domain::Role;
@@ -308,9 +309,9 @@ async fn a_ledger_is_rewritten_only_when_its_digest_changes() {
 }
 
 /// A first batch fills the empty points ledger without its `(organization_id, role,
-/// occurred_at)` index and builds it after, exactly as migration 0002 made it. A fill cut
-/// short (the index dropped, rows written) is mended by the next batch, and a ledger that
-/// has rows keeps its index through a fill.
+/// occurred_at)` index (SQLite) and builds it after, exactly as migration 0002 made it. A
+/// fill cut short (the index dropped, rows written) is mended by the next batch, and a
+/// ledger that has rows keeps its index through a fill.
 #[tokio::test]
 async fn a_first_fill_defers_the_ledger_index_and_builds_it_as_the_migration_made_it() {
     const INDEX: &str = "points_ledger_org_time";
@@ -321,11 +322,12 @@ async fn a_first_fill_defers_the_ledger_index_and_builds_it_as_the_migration_mad
         .expect("migration 0002 creates the index");
 
     store.begin_ledger_fill().await.unwrap();
-    assert_eq!(
-        la_storage::testing::index_definition(&db, INDEX).await,
-        None,
-        "an empty ledger is filled without the index"
-    );
+    let deferred = la_storage::testing::index_definition(&db, INDEX).await;
+    match store.backend() {
+        Backend::Sqlite => assert_eq!(deferred, None, "an empty ledger is filled without it"),
+        // Measured no gain there (`PgStore::ledger_fill`).
+        Backend::Postgres => assert_eq!(deferred.as_ref(), Some(&migrated)),
+    }
     store.end_ledger_fill().await.unwrap();
     assert_eq!(
         la_storage::testing::index_definition(&db, INDEX)
@@ -354,6 +356,9 @@ async fn a_first_fill_defers_the_ledger_index_and_builds_it_as_the_migration_mad
     );
     store.end_ledger_fill().await.unwrap();
 
+    if store.backend() == Backend::Postgres {
+        return; // never drops the index, so has no cut-short fill to mend
+    }
     la_storage::testing::execute_sql(&db, &format!("DROP INDEX {INDEX}")).await;
     run_batch(db.store(), full_batch(), |_| {}).await.unwrap();
     assert_eq!(

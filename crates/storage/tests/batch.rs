@@ -317,40 +317,30 @@ async fn a_first_fill_defers_the_ledger_index_and_builds_it_as_the_migration_mad
     const INDEX: &str = "points_ledger_org_time";
     let (_test_db, db) = seeded(&small_platform(20, 0)).await;
     let store = db.store();
-    let migrated = la_storage::testing::index_definition(&db, INDEX)
-        .await
-        .expect("migration 0002 creates the index");
+    let index = || la_storage::testing::index_definition(&db, INDEX);
+    let migrated = index().await.expect("migration 0002 creates the index");
 
     store.begin_ledger_fill().await.unwrap();
-    let deferred = la_storage::testing::index_definition(&db, INDEX).await;
+    let deferred = index().await;
     match store.backend() {
         Backend::Sqlite => assert_eq!(deferred, None, "an empty ledger is filled without it"),
         // Measured no gain there (`PgStore::ledger_fill`).
         Backend::Postgres => assert_eq!(deferred.as_ref(), Some(&migrated)),
     }
     store.end_ledger_fill().await.unwrap();
-    assert_eq!(
-        la_storage::testing::index_definition(&db, INDEX)
-            .await
-            .as_ref(),
-        Some(&migrated)
-    );
+    assert_eq!(index().await.as_ref(), Some(&migrated));
 
     run_batch(db.store(), full_batch(), |_| {}).await.unwrap();
     assert!(la_storage::testing::count_rows(&db, "points_ledger").await > 100);
     assert_eq!(
-        la_storage::testing::index_definition(&db, INDEX)
-            .await
-            .as_ref(),
+        index().await.as_ref(),
         Some(&migrated),
         "the first batch builds the index it deferred"
     );
 
     store.begin_ledger_fill().await.unwrap();
     assert_eq!(
-        la_storage::testing::index_definition(&db, INDEX)
-            .await
-            .as_ref(),
+        index().await.as_ref(),
         Some(&migrated),
         "a ledger with rows keeps its index"
     );
@@ -362,9 +352,7 @@ async fn a_first_fill_defers_the_ledger_index_and_builds_it_as_the_migration_mad
     la_storage::testing::execute_sql(&db, &format!("DROP INDEX {INDEX}")).await;
     run_batch(db.store(), full_batch(), |_| {}).await.unwrap();
     assert_eq!(
-        la_storage::testing::index_definition(&db, INDEX)
-            .await
-            .as_ref(),
+        index().await.as_ref(),
         Some(&migrated),
         "the next batch mends a fill cut short"
     );

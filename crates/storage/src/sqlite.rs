@@ -28,7 +28,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// Why larger: the batch writes about 170 MB of results (1.4 KB each on average) and 675 000
 /// ledger rows per 10 000 learners, every page twice (WAL, then checkpoint) through one
 /// system call per page. 16 KiB pages cut those calls and the B-tree's interior pages by
-/// four: a first batch of 10 000 learners went from 14.2–15.2 s to 12.5–12.7 s, a next one
+/// four: a first batch of 10 000 learners went from 14.2–15.2 s to 12.5 and 12.6 s, a next one
 /// from 11.6–12.5 s to 9.9–11.7 s; 32 KiB was no better and 64 KiB worse (README.md,
 /// Performance). The cost, a whole 16 KiB page in the WAL for a one-row update (a rate-limit
 /// hit, a job's status), is small at this service's request rates.

@@ -27,6 +27,7 @@ mod sessions;
 mod sql;
 pub mod sqlite;
 mod sqlite_bulk;
+mod sqlite_checkpoint;
 mod unnest;
 mod value;
 

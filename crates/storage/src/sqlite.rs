@@ -6,6 +6,8 @@ use crate::error::{migrate_error, store_error};
 use crate::records::Record;
 use crate::sql;
 use crate::sqlite_bulk::SqliteSource;
+pub use crate::sqlite_checkpoint::BACKSTOP_PAGES as WAL_BACKSTOP_PAGES;
+use crate::sqlite_checkpoint::Checkpointer;
 use crate::value::{Value, sqlite_date, sqlite_timestamp};
 use async_trait::async_trait;
 use la_app::ports::*;
@@ -40,6 +42,9 @@ pub struct SqliteStore {
     /// The database file, which the batch's bulk reads open themselves
     /// (`sqlite_bulk.rs`); `None` for an in-memory database.
     file: Option<Arc<PathBuf>>,
+    /// The thread checkpointing the file's write-ahead log (`sqlite_checkpoint.rs`);
+    /// `None` for an in-memory database, which has no log.
+    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 impl SqliteStore {
@@ -55,7 +60,9 @@ impl SqliteStore {
             // NORMAL is durable in WAL mode except for the last transactions on power loss.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Checkpoints run on a thread of their own; see `sqlite_checkpoint.rs`.
+            .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES.to_string());
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let file = (!in_memory).then(|| Arc::new(options.get_filename().to_path_buf()));
         if let Some(dir) = options.get_filename().parent()
@@ -71,7 +78,16 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(store_error)?;
-        Ok(Self { pool, file })
+        // Started once the pool has created the file and put it in WAL mode.
+        let checkpointer = match &file {
+            Some(path) => Some(Arc::new(Checkpointer::start(path)?)),
+            None => None,
+        };
+        Ok(Self {
+            pool,
+            file,
+            checkpointer,
+        })
     }
 
     /// Applies pending migrations; applying them again is a no-op.
@@ -96,6 +112,10 @@ impl SqliteStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(checkpointer) = self.checkpointer.clone() {
+            // Its last round may be copying a log: off the async workers.
+            let _ = tokio::task::spawn_blocking(move || checkpointer.stop()).await;
+        }
     }
 }
 
@@ -215,10 +235,11 @@ impl SqliteStore {
         } else {
             LEDGER_ORG_TIME_INDEX
         };
-        sqlx::query(statement)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        set_sort_threads(&mut tx, INDEX_SORT_THREADS).await?;
+        let changed = sqlx::query(statement).execute(&mut *tx).await.map(drop);
+        let reset = set_sort_threads(&mut tx, 0).await;
+        changed.map_err(store_error)?;
+        reset?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -304,6 +325,21 @@ const LEDGER_ORG_TIME_INDEX: &str = "CREATE INDEX IF NOT EXISTS points_ledger_or
 /// The page cache of the connection writing a batch chunk's gamification rows, in KiB
 /// (SQLite's default is 2 000); see [`SqliteStore::write_gamification_rows`].
 const WRITE_CACHE_KIB: i64 = 32 * 1024;
+
+/// Helper threads SQLite's sorter may use to build the deferred ledger index (`PRAGMA
+/// threads`; 0, the default, sorts on the calling thread alone).
+const INDEX_SORT_THREADS: i64 = 2;
+
+async fn set_sort_threads(
+    conn: &mut sqlx::SqliteConnection,
+    threads: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(AssertSqlSafe(format!("PRAGMA threads = {threads}")))
+        .execute(conn)
+        .await
+        .map(drop)
+        .map_err(store_error)
+}
 
 /// `PRAGMA cache_size` (negative: KiB; positive: pages). Lowering it frees the pages above.
 async fn set_cache_size(conn: &mut sqlx::SqliteConnection, size: i64) -> Result<(), StoreError> {

@@ -107,7 +107,7 @@ fn sql_value(value: Value) -> SqlValue {
     }
 }
 
-fn sqlite_error(error: rusqlite::Error) -> StoreError {
+pub(crate) fn sqlite_error(error: rusqlite::Error) -> StoreError {
     match error {
         rusqlite::Error::SqliteFailure(code, _)
             if matches!(

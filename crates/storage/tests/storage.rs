@@ -339,6 +339,54 @@ async fn a_new_sqlite_file_gets_the_store_page_size_and_an_old_file_keeps_its_ow
     }
 }
 
+/// A SQLite store's write-ahead log is copied back into the database file by the store's
+/// own checkpoint thread, not by the committing writer (whose backstop is far above a
+/// small dataset), and closing the store stops the thread, whose connection, the last one,
+/// checkpoints the rest and removes the log.
+#[tokio::test]
+async fn a_sqlite_store_checkpoints_its_log_on_a_thread_of_its_own() {
+    let path = std::env::temp_dir().join(format!("la-test-{}.db", uuid::Uuid::new_v4()));
+    let wal = format!("{}-wal", path.display());
+    let db = Database::connect(&format!("sqlite:{}", path.display()), 3)
+        .await
+        .unwrap();
+    let Database::Sqlite(sqlite) = &db else {
+        unreachable!("a SQLite URL")
+    };
+    let backstop: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(sqlite.pool())
+        .await
+        .unwrap();
+    assert_eq!(backstop, i64::from(la_storage::sqlite::WAL_BACKSTOP_PAGES));
+    db.migrate().await.unwrap();
+    let file_size = || std::fs::metadata(&path).unwrap().len();
+    let before = file_size();
+    db.store()
+        .write_dataset(&small_demo(), provenance())
+        .await
+        .unwrap();
+    let log_pages =
+        std::fs::metadata(&wal).unwrap().len() / u64::from(la_storage::sqlite::PAGE_SIZE);
+    assert!(log_pages < u64::from(la_storage::sqlite::WAL_BACKSTOP_PAGES));
+    // Only a checkpoint writes the database file in WAL mode.
+    let waited = std::time::Instant::now();
+    while file_size() <= before {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(10),
+            "no checkpoint reached the database file ({before} bytes)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    db.close().await;
+    assert!(
+        !std::path::Path::new(&wal).exists(),
+        "the log outlived the store"
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 async fn assert_bulk_reads_round_trip(db: &Database) {
     let store = db.store();
     let data = small_demo();

@@ -896,16 +896,17 @@ impl GamificationFigures {
     }
 }
 
-/// G1, G2 and G4 of every (user, role) in `scope`, and the state rows the batch keeps
-/// (decision 16).
+/// G1, G2 and G4 of every (user, role) in `scope`, handed to `sink`, and the state rows
+/// the batch keeps (decision 16), handed to `states`; both a step of
+/// [`GAMIFICATION_PER_STEP`] subjects at a time.
 fn gamification_results(
     inputs: &PlatformInputs,
     figures: &GamificationFigures,
     scope: &Scope,
     snapshot: Snapshot,
-) -> (Vec<StoredResult>, Vec<GamificationState>) {
-    let catalog = &inputs.catalog;
-    let GamificationFigures { rarity, boards } = figures;
+    sink: &(dyn Fn(Vec<StoredResult>) + Sync),
+    states: &(dyn Fn(Vec<GamificationState>) + Sync),
+) {
     let subjects: Vec<(&LearnerRecord, Role)> = inputs
         .records
         .iter()
@@ -917,6 +918,26 @@ fn gamification_results(
                 .map(move |role| (r, *role))
         })
         .collect();
+    for step in subjects.chunks(GAMIFICATION_PER_STEP) {
+        let (results, step_states) = gamification_step(inputs, figures, step, snapshot);
+        sink(results);
+        states(step_states);
+    }
+}
+
+/// Gamification subjects ((user, role) pairs) computed per step: their state rows go to the
+/// writer while the next step computes, as results do (a first batch writes about 67
+/// ledger rows per subject).
+const GAMIFICATION_PER_STEP: usize = 2_048;
+
+fn gamification_step(
+    inputs: &PlatformInputs,
+    figures: &GamificationFigures,
+    subjects: &[(&LearnerRecord, Role)],
+    snapshot: Snapshot,
+) -> (Vec<StoredResult>, Vec<GamificationState>) {
+    let catalog = &inputs.catalog;
+    let GamificationFigures { rarity, boards } = figures;
     let per_subject: Vec<(Vec<StoredResult>, GamificationState)> = subjects
         .par_iter()
         .map(|(record, role)| {
@@ -1015,10 +1036,9 @@ fn gamification_results(
 /// wait in memory and lets writing overlap with computing.
 const LEARNERS_PER_STEP: usize = 1_024;
 
-/// What the batch stores besides results.
+/// What the batch stores besides results and gamification states.
 #[derive(Debug, Default)]
 pub struct ComputedState {
-    pub gamification: Vec<GamificationState>,
     /// AS-004.17 item states of the learners, trainers and org admins computed.
     pub recommendation_states: ItemStates,
 }
@@ -1179,18 +1199,30 @@ pub fn prepare(
 }
 
 /// Computes the analytics of the subjects in `scope` from a prepared batch, handing results
-/// to `sink` as they are ready, and returns the gamification and item states to store.
-/// With `learners_done` the learners' own analytics were already emitted by [`prepare`];
-/// otherwise they are computed here for the learners in `scope` (`progress` counts them).
+/// to `sink` and gamification states to `states` as they are ready, and returns the item
+/// states to store. With `learners_done` the learners' own analytics were already emitted
+/// by [`prepare`]; otherwise they are computed here for the learners in `scope`
+/// (`progress` counts them).
 pub fn compute_part(
     prepared: &PreparedBatch,
     scope: &Scope,
     learners_done: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
     sink: &(dyn Fn(Vec<StoredResult>) + Sync),
+    states: &(dyn Fn(Vec<GamificationState>) + Sync),
 ) -> ComputedState {
     let inputs = &*prepared.inputs;
     let snapshot = prepared.snapshot;
+    // Gamification first: its state rows are the largest write of a first batch, and
+    // handed over now they are written while the rest computes.
+    gamification_results(
+        inputs,
+        &prepared.gamification,
+        scope,
+        snapshot,
+        sink,
+        states,
+    );
     let mut recommendation_states = if learners_done {
         ItemStates::new()
     } else {
@@ -1276,30 +1308,27 @@ pub fn compute_part(
             started,
         )]);
     }
-    let (gamification_results, gamification) =
-        gamification_results(inputs, &prepared.gamification, scope, snapshot);
-    sink(gamification_results);
     recommendation_states.extend(trainer_states);
     recommendation_states.extend(org_states);
     ComputedState {
-        gamification,
         recommendation_states,
     }
 }
 
 /// Computes every analytic of the subjects in `scope` (platform-wide figures still come from
-/// every learner), handing results to `sink` in chunks as they are ready (so the caller can
-/// write while the rest is computed), and returns the gamification and recommendation
-/// states to store. `progress(done, total)` counts learners.
+/// every learner), handing results to `sink` and gamification states to `states` in chunks
+/// as they are ready (so the caller can write while the rest is computed), and returns the
+/// recommendation item states to store. `progress(done, total)` counts learners.
 pub fn compute_all(
     inputs: std::sync::Arc<PlatformInputs>,
     snapshot: Snapshot,
     scope: &Scope,
     progress: &(dyn Fn(usize, usize) + Sync),
     sink: &(dyn Fn(Vec<StoredResult>) + Sync),
+    states: &(dyn Fn(Vec<GamificationState>) + Sync),
 ) -> ComputedState {
     let (prepared, learner_states) = prepare(inputs, snapshot, scope, progress, sink);
-    let mut computed = compute_part(&prepared, scope, true, progress, sink);
+    let mut computed = compute_part(&prepared, scope, true, progress, sink, states);
     computed.recommendation_states.extend(learner_states);
     computed
 }

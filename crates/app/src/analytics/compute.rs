@@ -1237,51 +1237,60 @@ pub fn compute_part(
         phase_one(&mine, inputs, figures, snapshot, &emit_all, progress, sink).1
     };
 
-    // Phase 2: comparisons that need every learner's phase-1 figures.
-    let peer_results: Vec<StoredResult> = prepared
-        .peer_snapshots
-        .par_iter()
-        .filter(|subject| scope.keeps_user(subject.org_id, subject.user_id))
-        .map(|subject| {
-            let started = Instant::now();
-            let outcome = match peer::compute(subject, &prepared.peer_index) {
-                Ok(comparison) => Analysis::Ready(comparison),
-                Err(_) => Analysis::InsufficientData("platform peer group below k"),
-            };
-            stored(
-                ResultKey {
-                    subject_type: SubjectType::User,
-                    subject_id: subject.user_id.0,
-                    role: Some(Role::Learner),
-                    analytics_type: names::PEER.to_owned(),
-                    params_key: snapshot.params_key(),
-                },
-                subject.org_id,
-                outcome,
-                snapshot.now,
-                started,
-            )
-        })
-        .collect();
-    sink(peer_results);
-
-    // Phase 2: trainers and organisations, from the learners' phase-1 figures.
-    let (trainer_results, trainer_states) = trainer_results(
-        inputs,
-        &prepared.engagement,
-        &prepared.figures,
-        scope,
-        snapshot,
-    );
-    sink(trainer_results);
-    let (org_results, org_states) = org_results(
-        inputs,
-        &prepared.employees,
-        &prepared.figures,
-        scope,
-        snapshot,
-    );
-    sink(org_results);
+    // Phase 2: peer comparisons, trainers and organisations, from the learners' phase-1
+    // figures, side by side: a trainer's cohorts and an organisation's figures are each
+    // computed on one thread, so run one after the other they left a core idle.
+    let peers = || {
+        let results: Vec<StoredResult> = prepared
+            .peer_snapshots
+            .par_iter()
+            .filter(|subject| scope.keeps_user(subject.org_id, subject.user_id))
+            .map(|subject| {
+                let started = Instant::now();
+                let outcome = match peer::compute(subject, &prepared.peer_index) {
+                    Ok(comparison) => Analysis::Ready(comparison),
+                    Err(_) => Analysis::InsufficientData("platform peer group below k"),
+                };
+                stored(
+                    ResultKey {
+                        subject_type: SubjectType::User,
+                        subject_id: subject.user_id.0,
+                        role: Some(Role::Learner),
+                        analytics_type: names::PEER.to_owned(),
+                        params_key: snapshot.params_key(),
+                    },
+                    subject.org_id,
+                    outcome,
+                    snapshot.now,
+                    started,
+                )
+            })
+            .collect();
+        sink(results);
+    };
+    let trainers = || {
+        let (results, states) = trainer_results(
+            inputs,
+            &prepared.engagement,
+            &prepared.figures,
+            scope,
+            snapshot,
+        );
+        sink(results);
+        states
+    };
+    let orgs = || {
+        let (results, states) = org_results(
+            inputs,
+            &prepared.employees,
+            &prepared.figures,
+            scope,
+            snapshot,
+        );
+        sink(results);
+        states
+    };
+    let ((), (trainer_states, org_states)) = rayon::join(peers, || rayon::join(trainers, orgs));
 
     // The platform subject: skill demand over the default timeframe.
     if scope.keeps_org_subject(None) {

@@ -363,7 +363,6 @@ async fn write_streaming(
                     .await?;
                     write_time += writing.elapsed();
                 }
-                Ready::Gamification(states) if states.is_empty() => {}
                 Ready::Gamification(states) => {
                     if !ledger_fill {
                         store.begin_ledger_fill().await?;
@@ -388,16 +387,16 @@ async fn write_streaming(
         Ok(())
     }
     .await;
-    if ledger_fill {
-        // Whether or not the writes succeeded, the ledger gets its deferred index back.
-        let ending = Instant::now();
-        let ended = store.end_ledger_fill().await;
-        state_time += ending.elapsed();
-        written?;
-        ended?;
+    // Whether or not the writes succeeded, a begun ledger fill gets its deferred index back.
+    let ending = Instant::now();
+    let ended = if ledger_fill {
+        store.end_ledger_fill().await
     } else {
-        written?;
-    }
+        Ok(())
+    };
+    state_time += ending.elapsed();
+    written?;
+    ended?;
     let computed = computing
         .await
         .map_err(|e| BatchError::Compute(e.to_string()))?;

@@ -204,10 +204,10 @@ impl SqliteStore {
             .fetch_one(&mut *conn)
             .await
             .map_err(store_error)?;
-        set_cache_size(&mut conn, -WRITE_CACHE_KIB).await?;
+        set_pragma(&mut conn, "cache_size", -WRITE_CACHE_KIB).await?;
         let written =
             common::run_in_transaction_on::<sqlx::Sqlite>(&mut conn, statements, bind).await;
-        let restored = set_cache_size(&mut conn, usual).await;
+        let restored = set_pragma(&mut conn, "cache_size", usual).await;
         written.and(restored)
     }
 
@@ -235,9 +235,9 @@ impl SqliteStore {
         } else {
             LEDGER_ORG_TIME_INDEX
         };
-        set_sort_threads(&mut tx, INDEX_SORT_THREADS).await?;
+        set_pragma(&mut tx, "threads", INDEX_SORT_THREADS).await?;
         let changed = sqlx::query(statement).execute(&mut *tx).await.map(drop);
-        let reset = set_sort_threads(&mut tx, 0).await;
+        let reset = set_pragma(&mut tx, "threads", 0).await;
         changed.map_err(store_error)?;
         reset?;
         tx.commit().await.map_err(store_error)
@@ -330,20 +330,14 @@ const WRITE_CACHE_KIB: i64 = 32 * 1024;
 /// threads`; 0, the default, sorts on the calling thread alone).
 const INDEX_SORT_THREADS: i64 = 2;
 
-async fn set_sort_threads(
+/// A connection's integer setting: `PRAGMA cache_size` (negative: KiB; positive: pages;
+/// lowering it frees the pages above) or `PRAGMA threads`.
+async fn set_pragma(
     conn: &mut sqlx::SqliteConnection,
-    threads: i64,
+    name: &'static str,
+    value: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(AssertSqlSafe(format!("PRAGMA threads = {threads}")))
-        .execute(conn)
-        .await
-        .map(drop)
-        .map_err(store_error)
-}
-
-/// `PRAGMA cache_size` (negative: KiB; positive: pages). Lowering it frees the pages above.
-async fn set_cache_size(conn: &mut sqlx::SqliteConnection, size: i64) -> Result<(), StoreError> {
-    sqlx::query(AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
+    sqlx::query(AssertSqlSafe(format!("PRAGMA {name} = {value}")))
         .execute(conn)
         .await
         .map(drop)

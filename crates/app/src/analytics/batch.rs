@@ -24,8 +24,8 @@ const RESULTS_PER_WRITE: usize = 2_000;
 /// of 10 000 learners' gamification writing from 9.8 s to 7.7 s (the WAL then holds a few
 /// hundred MB until the next checkpoint). Since session 13 the computation hands states
 /// over in steps of 2 048 (`compute.rs`, `GAMIFICATION_PER_STEP`), so a SQLite transaction
-/// holds at most one step; with the organisation index deferred on a first fill (the reason
-/// for the large transactions) that measured as a gain, not a loss (README, Performance).
+/// holds at most one step. The change that brought this was a gain overall (README,
+/// Performance); the smaller transactions alone were not measured.
 /// PostgreSQL writes in two lanes of smaller transactions (see [`write_in_lanes`]).
 fn gamification_per_write(backend: crate::ports::Backend) -> usize {
     match backend {

@@ -150,13 +150,73 @@ impl PgStore {
         self.upsert_rows(&streaks).await
     }
 
-    /// PostgreSQL keeps the ledger's indexes through a fill: deferring the `(organization_id,
-    /// role, occurred_at)` index as SQLite does (`SqliteStore::ledger_fill`) showed no gain
-    /// here (first batch of 10 000 learners, two alternating pairs: gamification writing
-    /// 10.6–10.9 s with it, 9.8–11.2 s deferred; 100 000 learners: 264 s before, 278 s
-    /// deferred), and would take an exclusive table lock for nothing.
-    async fn ledger_fill(&self, _step: common::LedgerFill) -> Result<(), StoreError> {
-        Ok(())
+    /// A step of a batch's ledger fill. Begin: an empty ledger loses its two secondary
+    /// indexes and its foreign key to `users` ([`LEDGER_DEFERRED_INDEXES`],
+    /// [`LEDGER_USER_FK`]); a ledger with rows gets back whatever a fill cut short left
+    /// missing. End: what is missing is rebuilt, as migration 0002 made it.
+    ///
+    /// Why: a first batch of 10 000 learners inserts about 675 000 ledger rows. Inserted
+    /// into the bare table (its key only) and then indexed and constrained in one pass each,
+    /// they cost the server about half of what row-by-row upkeep of two more indexes and a
+    /// per-row foreign-key check cost (ARCHITECTURE.md, Storage).
+    ///
+    /// Locks: the ledger, then `users`, in that order in both steps. Begin waits at most
+    /// [`LEDGER_LOCK_WAIT`] for them (dropping an index or a foreign key needs the table to
+    /// itself, and a long read must not stall the API behind it) and otherwise fills with
+    /// everything in place. End holds `users` against writes while it rebuilds, so that no
+    /// user is deleted between the sweep of rows whose user went (deleted mid-fill, without
+    /// the cascade) and the constraint's return; readers of both tables go on.
+    async fn ledger_fill(&self, step: common::LedgerFill) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let shaped = async {
+            if let common::LedgerFill::Begin = step {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SET LOCAL lock_timeout = {}",
+                    LEDGER_LOCK_WAIT.as_millis()
+                )))
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("LOCK TABLE points_ledger, users IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+            let empty = match step {
+                common::LedgerFill::Begin => sqlx::query("SELECT 1 FROM points_ledger LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_none(),
+                common::LedgerFill::End => false,
+            };
+            if empty {
+                for (name, _) in LEDGER_DEFERRED_INDEXES {
+                    sqlx::query(AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(AssertSqlSafe(format!(
+                    "ALTER TABLE points_ledger DROP CONSTRAINT IF EXISTS {LEDGER_USER_FK}"
+                )))
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                restore_ledger(&mut tx).await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await;
+        match shaped {
+            Ok(()) => tx.commit().await.map_err(store_error),
+            Err(e)
+                if e.as_database_error().and_then(|d| d.code()).as_deref()
+                    == Some(LOCK_NOT_AVAILABLE) =>
+            {
+                tracing::warn!(
+                    "the points ledger is busy: this batch fills it with its indexes in place"
+                );
+                tx.rollback().await.map_err(store_error)
+            }
+            Err(e) => Err(store_error(e)),
+        }
     }
 
     /// Reads one result as the API (data.md 4.1): a transaction that sets the reader's context
@@ -276,6 +336,60 @@ impl PgStore {
 /// SQLSTATE of a write a row-level security policy refuses (`WITH CHECK`, or the `USING` of
 /// an `ON CONFLICT DO UPDATE` target).
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
+
+/// The points ledger's secondary indexes as migration 0002 creates them; a first fill
+/// defers them ([`PgStore::ledger_fill`]).
+const LEDGER_DEFERRED_INDEXES: [(&str, &str); 2] = [
+    (
+        "points_ledger_user_time",
+        "CREATE INDEX IF NOT EXISTS points_ledger_user_time \
+         ON points_ledger (user_id, role, occurred_at DESC)",
+    ),
+    (
+        "points_ledger_org_time",
+        "CREATE INDEX IF NOT EXISTS points_ledger_org_time \
+         ON points_ledger (organization_id, role, occurred_at)",
+    ),
+];
+
+/// The ledger's foreign key to `users` (migration 0002), which a first fill defers.
+const LEDGER_USER_FK: &str = "points_ledger_user_id_fkey";
+
+/// How long a batch waits for the locks that defer the ledger's indexes and foreign key.
+const LEDGER_LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// SQLSTATE `lock_not_available` (a `lock_timeout` ran out).
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// Gives the ledger back what a first fill deferred, where it is missing: the rows of users
+/// deleted meanwhile go, then the foreign key and the indexes return.
+async fn restore_ledger(tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    let constrained: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_constraint \
+         WHERE conrelid = 'points_ledger'::regclass AND conname = $1)",
+    )
+    .bind(LEDGER_USER_FK)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !constrained {
+        sqlx::query(
+            "DELETE FROM points_ledger AS l \
+             WHERE NOT EXISTS (SELECT 1 FROM users AS u WHERE u.id = l.user_id)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "ALTER TABLE points_ledger ADD CONSTRAINT {LEDGER_USER_FK} \
+             FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"
+        )))
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (_, create) in LEDGER_DEFERRED_INDEXES {
+        sqlx::query(create).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
 
 /// The first statement of every `la_api` unit of work (data.md 4.2): the three session
 /// variables, then the role, all transaction-local (`true`), so nothing outlives the

@@ -181,6 +181,24 @@ pub async fn count_rows(db: &Database, from: &str) -> i64 {
     }
 }
 
+/// A PostgreSQL table constraint's definition (`pg_get_constraintdef`), if it exists.
+/// SQLite's constraints are part of their table's definition and never change, so this is
+/// for PostgreSQL only.
+pub async fn pg_constraint_definition(db: &Database, table: &str, name: &str) -> Option<String> {
+    match db {
+        Database::Sqlite(_) => panic!("SQLite's constraints have no names to look up"),
+        Database::Postgres(p) => sqlx::query_scalar(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = $1::regclass AND conname = $2",
+        )
+        .bind(table)
+        .bind(name)
+        .fetch_optional(p.pool())
+        .await
+        .expect("constraint definition"),
+    }
+}
+
 /// The definition of an index as the database keeps it (SQLite: `sqlite_master.sql`;
 /// PostgreSQL: `pg_indexes.indexdef` in the current schema), `None` when it does not exist.
 pub async fn index_definition(db: &Database, name: &str) -> Option<String> {

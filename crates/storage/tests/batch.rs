@@ -308,52 +308,100 @@ async fn a_ledger_is_rewritten_only_when_its_digest_changes() {
     );
 }
 
-/// A first batch fills the empty points ledger without its `(organization_id, role,
-/// occurred_at)` index (SQLite) and builds it after, exactly as migration 0002 made it. A
-/// fill cut short (the index dropped, rows written) is mended by the next batch, and a
-/// ledger that has rows keeps its index through a fill.
+/// A first batch fills the empty points ledger without the parts whose upkeep costs most,
+/// and builds them after exactly as migration 0002 made them: SQLite defers the
+/// `(organization_id, role, occurred_at)` index, PostgreSQL also the `(user_id, role,
+/// occurred_at)` index and the foreign key to `users`. A ledger with rows keeps everything
+/// through a fill. The next batch mends a fill cut short (parts dropped, rows written), and
+/// on PostgreSQL the ledger rows of a user deleted meanwhile (no cascade without the
+/// foreign key) go before the key returns.
 #[tokio::test]
-async fn a_first_fill_defers_the_ledger_index_and_builds_it_as_the_migration_made_it() {
-    const INDEX: &str = "points_ledger_org_time";
+async fn a_first_fill_defers_the_ledgers_upkeep_and_restores_it_as_the_migration_made_it() {
     let (_test_db, db) = seeded(&small_platform(20, 0)).await;
     let store = db.store();
-    let index = || la_storage::testing::index_definition(&db, INDEX);
-    let migrated = index().await.expect("migration 0002 creates the index");
+    let deferred: &[&str] = match store.backend() {
+        Backend::Sqlite => &["points_ledger_org_time"],
+        Backend::Postgres => &[
+            "points_ledger_user_time",
+            "points_ledger_org_time",
+            LEDGER_USER_FK,
+        ],
+    };
+    let shape = || ledger_shape(&db);
+    let migrated = shape().await;
+    assert!(
+        migrated.iter().all(|(_, part)| part.is_some()),
+        "migration 0002 makes them all: {migrated:?}"
+    );
 
     store.begin_ledger_fill().await.unwrap();
-    let deferred = index().await;
-    match store.backend() {
-        Backend::Sqlite => assert_eq!(deferred, None, "an empty ledger is filled without it"),
-        // Measured no gain there (`PgStore::ledger_fill`).
-        Backend::Postgres => assert_eq!(deferred.as_ref(), Some(&migrated)),
+    for (name, part) in shape().await {
+        assert_eq!(
+            part.is_none(),
+            deferred.contains(&name),
+            "{name} during a first fill"
+        );
     }
     store.end_ledger_fill().await.unwrap();
-    assert_eq!(index().await.as_ref(), Some(&migrated));
+    assert_eq!(shape().await, migrated);
 
     run_batch(db.store(), full_batch(), |_| {}).await.unwrap();
     assert!(la_storage::testing::count_rows(&db, "points_ledger").await > 100);
     assert_eq!(
-        index().await.as_ref(),
-        Some(&migrated),
-        "the first batch builds the index it deferred"
+        shape().await,
+        migrated,
+        "the first batch builds what it deferred"
     );
 
     store.begin_ledger_fill().await.unwrap();
-    assert_eq!(
-        index().await.as_ref(),
-        Some(&migrated),
-        "a ledger with rows keeps its index"
-    );
+    assert_eq!(shape().await, migrated, "a ledger with rows keeps it all");
     store.end_ledger_fill().await.unwrap();
 
-    if store.backend() == Backend::Postgres {
-        return; // never drops the index, so has no cut-short fill to mend
+    for name in deferred {
+        let drop = if *name == LEDGER_USER_FK {
+            format!("ALTER TABLE points_ledger DROP CONSTRAINT {name}")
+        } else {
+            format!("DROP INDEX {name}")
+        };
+        la_storage::testing::execute_sql(&db, &drop).await;
     }
-    la_storage::testing::execute_sql(&db, &format!("DROP INDEX {INDEX}")).await;
+    let orphans = "points_ledger WHERE user_id NOT IN (SELECT id FROM users)";
+    if store.backend() == Backend::Postgres {
+        la_storage::testing::execute_sql(
+            &db,
+            "DELETE FROM users WHERE id = (SELECT user_id FROM points_ledger LIMIT 1)",
+        )
+        .await;
+        assert!(la_storage::testing::count_rows(&db, orphans).await > 0);
+    }
     run_batch(db.store(), full_batch(), |_| {}).await.unwrap();
     assert_eq!(
-        index().await.as_ref(),
-        Some(&migrated),
+        shape().await,
+        migrated,
         "the next batch mends a fill cut short"
     );
+    assert_eq!(la_storage::testing::count_rows(&db, orphans).await, 0);
+}
+
+/// The ledger's foreign key to `users` on PostgreSQL (migration 0002's default name).
+const LEDGER_USER_FK: &str = "points_ledger_user_id_fkey";
+
+/// The definitions of the points ledger's secondary indexes and, on PostgreSQL, of its
+/// foreign key: `None` where one is missing.
+async fn ledger_shape(db: &la_storage::Database) -> Vec<(&'static str, Option<String>)> {
+    let mut shape = Vec::new();
+    for index in ["points_ledger_user_time", "points_ledger_org_time"] {
+        shape.push((
+            index,
+            la_storage::testing::index_definition(db, index).await,
+        ));
+    }
+    if db.store().backend() == Backend::Postgres {
+        shape.push((
+            LEDGER_USER_FK,
+            la_storage::testing::pg_constraint_definition(db, "points_ledger", LEDGER_USER_FK)
+                .await,
+        ));
+    }
+    shape
 }

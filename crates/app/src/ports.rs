@@ -183,8 +183,8 @@ pub trait GamificationStore: Send + Sync {
     async fn write_gamification(&self, states: &[GamificationState]) -> Result<(), StoreError>;
     /// Called before a batch's [`GamificationStore::write_gamification`] calls. When the
     /// points ledger is empty (a platform's first batch), the store may set up for a bulk
-    /// fill, such as deferring an index the rows reach in no useful order; otherwise it
-    /// undoes what a fill cut short left set up.
+    /// fill, such as deferring indexes the rows reach in no useful order or per-row
+    /// constraint checks; otherwise it undoes what a fill cut short left set up.
     async fn begin_ledger_fill(&self) -> Result<(), StoreError>;
     /// Called after those writes, whether they succeeded or not: the ledger is back in its
     /// usual shape (an index deferred by [`GamificationStore::begin_ledger_fill`] is built).

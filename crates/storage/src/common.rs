@@ -138,7 +138,7 @@ where
 }
 
 /// A step of a batch's ledger fill (`GamificationStore::begin_ledger_fill`, `end_ledger_fill`;
-/// SQLite's is `SqliteStore::ledger_fill`, PostgreSQL's does nothing).
+/// `SqliteStore::ledger_fill` and `PgStore::ledger_fill` say what each database defers).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum LedgerFill {
     Begin,

@@ -383,6 +383,39 @@ async fn a_first_fill_defers_the_ledgers_upkeep_and_restores_it_as_the_migration
     assert_eq!(la_storage::testing::count_rows(&db, orphans).await, 0);
 }
 
+/// On PostgreSQL a first fill that cannot have the ledger's locks within its wait (a
+/// transaction writing the ledger holds them) does not defer anything: it fills with the
+/// indexes and the foreign key in place.
+#[tokio::test]
+async fn a_first_fill_on_a_busy_postgresql_ledger_keeps_everything_in_place() {
+    let (_test_db, db) = seeded(&small_platform(20, 0)).await;
+    let la_storage::Database::Postgres(pg) = &db else {
+        return; // SQLite's begin takes the write lock and waits for it (`BEGIN IMMEDIATE`)
+    };
+    let store = db.store();
+    let migrated = ledger_shape(&db).await;
+    let mut writer = pg.pool().begin().await.unwrap();
+    sqlx::query("LOCK TABLE points_ledger IN ROW EXCLUSIVE MODE")
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+    let waiting = std::time::Instant::now();
+    store.begin_ledger_fill().await.unwrap();
+    assert!(
+        waiting.elapsed() >= std::time::Duration::from_secs(4),
+        "it waits for the locks first: {:?}",
+        waiting.elapsed()
+    );
+    assert_eq!(
+        ledger_shape(&db).await,
+        migrated,
+        "a busy ledger is filled with everything in place"
+    );
+    writer.rollback().await.unwrap();
+    store.end_ledger_fill().await.unwrap();
+    assert_eq!(ledger_shape(&db).await, migrated);
+}
+
 /// The ledger's foreign key to `users` on PostgreSQL (migration 0002's default name).
 const LEDGER_USER_FK: &str = "points_ledger_user_id_fkey";
 

@@ -422,8 +422,9 @@ type WriteFuture<'s> =
 
 /// Writes `items` in transactions of `per_write`. On PostgreSQL two connections write side
 /// by side (disjoint keys, so they never wait on each other's rows): the server's work
-/// (index upkeep, the points ledger's foreign key and three indexes) is what the batch waits
-/// for, and with one connection it runs on one core. SQLite has one writer at a time.
+/// (index upkeep; on the points ledger, its key and, past a first fill, its foreign key and
+/// two more indexes) is what the batch waits for, and with one connection it runs on one
+/// core. SQLite has one writer at a time.
 async fn write_in_lanes<'a, T: Sync>(
     store: &'a dyn Store,
     items: &'a [T],

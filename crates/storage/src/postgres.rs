@@ -211,7 +211,8 @@ impl PgStore {
                     == Some(LOCK_NOT_AVAILABLE) =>
             {
                 tracing::warn!(
-                    "the points ledger is busy: this batch fills it with its indexes in place"
+                    "the points ledger is busy: this batch fills it with its indexes and \
+                     foreign key in place"
                 );
                 tx.rollback().await.map_err(store_error)
             }

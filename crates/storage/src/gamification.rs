@@ -9,6 +9,29 @@ use la_app::ports::GamificationState;
 use la_domain::analytics::gamification::badges::BadgeAward;
 use la_domain::{OrgId, Role, UserId};
 
+/// A deferrable index of the points ledger: its name and its definition as migration 0002
+/// creates it, the same on both databases.
+pub(crate) struct LedgerIndex {
+    pub name: &'static str,
+    pub create: &'static str,
+}
+
+/// The ledger's `(organization_id, role, occurred_at)` index (`data.md` 3.4). Both databases
+/// defer it through a first fill (`SqliteStore::ledger_fill`, `PgStore::ledger_fill`).
+pub(crate) const LEDGER_ORG_TIME_INDEX: LedgerIndex = LedgerIndex {
+    name: "points_ledger_org_time",
+    create: "CREATE INDEX IF NOT EXISTS points_ledger_org_time \
+             ON points_ledger (organization_id, role, occurred_at)",
+};
+
+/// The ledger's `(user_id, role, occurred_at DESC)` index (`data.md` 3.4). PostgreSQL defers
+/// it through a first fill (`PgStore::ledger_fill`).
+pub(crate) const LEDGER_USER_TIME_INDEX: LedgerIndex = LedgerIndex {
+    name: "points_ledger_user_time",
+    create: "CREATE INDEX IF NOT EXISTS points_ledger_user_time \
+             ON points_ledger (user_id, role, occurred_at DESC)",
+};
+
 pub(crate) struct LedgerRow {
     user_id: UserId,
     role: Role,

@@ -4,6 +4,7 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
+use crate::gamification::{LEDGER_ORG_TIME_INDEX, LEDGER_USER_TIME_INDEX, LedgerIndex};
 use crate::records::Record;
 use crate::unnest;
 use crate::value::Value;
@@ -188,10 +189,13 @@ impl PgStore {
                 common::LedgerFill::End => false,
             };
             if empty {
-                for (name, _) in LEDGER_DEFERRED_INDEXES {
-                    sqlx::query(AssertSqlSafe(format!("DROP INDEX IF EXISTS {name}")))
-                        .execute(&mut *tx)
-                        .await?;
+                for index in LEDGER_DEFERRED_INDEXES {
+                    sqlx::query(AssertSqlSafe(format!(
+                        "DROP INDEX IF EXISTS {}",
+                        index.name
+                    )))
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 sqlx::query(AssertSqlSafe(format!(
                     "ALTER TABLE points_ledger DROP CONSTRAINT IF EXISTS {LEDGER_USER_FK}"
@@ -338,20 +342,8 @@ impl PgStore {
 /// an `ON CONFLICT DO UPDATE` target).
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
 
-/// The points ledger's secondary indexes as migration 0002 creates them; a first fill
-/// defers them ([`PgStore::ledger_fill`]).
-const LEDGER_DEFERRED_INDEXES: [(&str, &str); 2] = [
-    (
-        "points_ledger_user_time",
-        "CREATE INDEX IF NOT EXISTS points_ledger_user_time \
-         ON points_ledger (user_id, role, occurred_at DESC)",
-    ),
-    (
-        "points_ledger_org_time",
-        "CREATE INDEX IF NOT EXISTS points_ledger_org_time \
-         ON points_ledger (organization_id, role, occurred_at)",
-    ),
-];
+/// The points ledger's secondary indexes, which a first fill defers.
+const LEDGER_DEFERRED_INDEXES: [LedgerIndex; 2] = [LEDGER_USER_TIME_INDEX, LEDGER_ORG_TIME_INDEX];
 
 /// The ledger's foreign key to `users` (migration 0002), which a first fill defers.
 const LEDGER_USER_FK: &str = "points_ledger_user_id_fkey";
@@ -386,8 +378,8 @@ async fn restore_ledger(tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> 
         .execute(&mut *tx)
         .await?;
     }
-    for (_, create) in LEDGER_DEFERRED_INDEXES {
-        sqlx::query(create).execute(&mut *tx).await?;
+    for index in LEDGER_DEFERRED_INDEXES {
+        sqlx::query(index.create).execute(&mut *tx).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::common;
 use crate::error::{migrate_error, store_error};
+use crate::gamification::LEDGER_ORG_TIME_INDEX;
 use crate::records::Record;
 use crate::sql;
 use crate::sqlite_bulk::SqliteSource;
@@ -216,6 +217,13 @@ impl SqliteStore {
     /// the same ledger). Begin: an empty ledger loses its [`LEDGER_ORG_TIME_INDEX`]; a
     /// non-empty one gets it back if a fill cut short left it missing. End: the index is
     /// built if missing.
+    ///
+    /// Why a first fill defers it: the batch writes ledger rows in (user, role) order, the
+    /// order of the table, its key and the `(user_id, role, occurred_at)` index, so those
+    /// grow at their ends; this index takes the same rows in no useful order, so each
+    /// transaction dirties pages all over it, and once it outgrows the page cache every
+    /// insert reads pages back. Built once from the filled table (a sort), it costs about
+    /// 1 s for 10 000 learners where its upkeep cost about 6 s (ARCHITECTURE.md, Storage).
     async fn ledger_fill(&self, step: common::LedgerFill) -> Result<(), StoreError> {
         let mut tx = self
             .pool
@@ -231,12 +239,15 @@ impl SqliteStore {
             common::LedgerFill::End => false,
         };
         let statement = if defer {
-            "DROP INDEX IF EXISTS points_ledger_org_time"
+            format!("DROP INDEX IF EXISTS {}", LEDGER_ORG_TIME_INDEX.name)
         } else {
-            LEDGER_ORG_TIME_INDEX
+            LEDGER_ORG_TIME_INDEX.create.to_owned()
         };
         set_pragma(&mut tx, "threads", INDEX_SORT_THREADS).await?;
-        let changed = sqlx::query(statement).execute(&mut *tx).await.map(drop);
+        let changed = sqlx::query(AssertSqlSafe(statement))
+            .execute(&mut *tx)
+            .await
+            .map(drop);
         let reset = set_pragma(&mut tx, "threads", 0).await;
         changed.map_err(store_error)?;
         reset?;
@@ -309,18 +320,6 @@ impl SqliteStore {
         .await
     }
 }
-
-/// The points ledger's `(organization_id, role, occurred_at)` index (`data.md` 3.4), as
-/// migration 0002 creates it.
-///
-/// Why a first fill defers it: the batch writes ledger rows in (user, role) order, the order
-/// of the table, its key and the `(user_id, role, occurred_at)` index, so those grow at
-/// their ends; this index takes the same rows in no useful order, so each transaction
-/// dirties pages all over it, and once it outgrows the page cache every insert reads pages
-/// back. Built once from the filled table (a sort), it costs about 1 s for 10 000 learners
-/// where its upkeep cost about 6 s (ARCHITECTURE.md, Storage).
-const LEDGER_ORG_TIME_INDEX: &str = "CREATE INDEX IF NOT EXISTS points_ledger_org_time \
-     ON points_ledger (organization_id, role, occurred_at)";
 
 /// The page cache of the connection writing a batch chunk's gamification rows, in KiB
 /// (SQLite's default is 2 000); see [`SqliteStore::write_gamification_rows`].

@@ -31,9 +31,8 @@ for n in "${sizes[@]}"; do
             url="$pg_server/$db"
         fi
         seed=$( { /usr/bin/time -f "%e" env LA_DATABASE_URL="$url" "$bin" seed-demo --learners "$n" >/dev/null; } 2>&1 | tail -n 1)
-        # Let the seed's writes settle before the batch's clock starts. On 2026-11-27 a
-        # 100 000-learner SQLite batch started straight after its seed took 176 s (its
-        # computing alone 39 s); the same on a file left to settle, 102 s (computing 18 s).
+        # Let the seed's writes settle before the batch's clock starts (README, Performance,
+        # session 15: started straight after its seed, one run took 176 s instead of 102 s).
         if [ "$backend" = postgres ]; then psql "$url" -qc CHECKPOINT >/dev/null; fi
         sync
         sleep 20
